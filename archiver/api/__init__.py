@@ -1,0 +1,1 @@
+"""The HTTP driver: the FastAPI app, its dependencies, schemas and routes."""

@@ -1,0 +1,98 @@
+"""The JSON shapes of the API (SPEC §5). Timestamps are RFC 3339 in UTC with a ``Z``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+
+from archiver.domain import Platform, PostStatus
+
+
+def rfc3339(value: datetime) -> str:
+    """``2020-07-01T13:59:00Z`` (fractions of a second only when there are any)."""
+    value = value.astimezone(UTC)
+    spec = "microseconds" if value.microsecond else "seconds"
+    return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+Timestamp = Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class PostSubmission(BaseModel):
+    """``POST /api/v1/posts``: a post URL, optional tags and re-check choice."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    url: str = Field(max_length=2048, description="the post's URL, in any of its forms")
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
+    recheck: bool | str | None = Field(
+        None, description="false: never re-check; or a schedule such as 1h,1d,7d"
+    )
+
+
+class Author(BaseModel):
+    """Who wrote a post, as the platform names them."""
+
+    id: str | None
+    handle: str | None
+    name: str | None
+
+
+class SnapshotSummary(BaseModel):
+    """The newest snapshot, in brief."""
+
+    id: str
+    captured_at: Timestamp
+    text: str
+    url: str
+
+
+class PostLinks(BaseModel):
+    """Where to find more about a post."""
+
+    self: str
+    snapshots: str
+    checks: str
+    events: str
+
+
+class PostOut(BaseModel):
+    """A post and what is known of it so far (fields are null until known)."""
+
+    id: str
+    url: str
+    canonical_url: str
+    platform: Platform
+    platform_post_id: str
+    author: Author | None
+    posted_at: Timestamp | None
+    status: PostStatus
+    suspected_status: PostStatus | None
+    submitted_at: Timestamp
+    first_captured_at: Timestamp | None
+    last_checked_at: Timestamp | None
+    next_check_at: Timestamp | None
+    snapshot_count: int
+    edit_count: int
+    tags: list[str]
+    latest_snapshot: SnapshotSummary | None
+    links: PostLinks
+
+
+class PostList(BaseModel):
+    """A page of posts; ``next`` is the cursor of the following page, or null at the end."""
+
+    items: list[PostOut]
+    next: str | None
+
+
+class Health(BaseModel):
+    """What ``/healthz`` reports."""
+
+    status: str
+    version: str
+    database: str
+    chromium: str | None

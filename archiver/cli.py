@@ -1,0 +1,186 @@
+"""The ``archiver`` command: serve, migrate, manage keys, submit posts.
+
+Every subcommand builds settings once, from the environment, and passes them down. Expected
+failures (bad configuration, bad input) print one sentence and exit 1 or 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.table import Table
+
+import archiver
+from archiver.config import Settings, load_settings
+from archiver.db import migrate
+from archiver.db.session import create_db_engine, create_session_factory, transaction
+from archiver.domain import ApiKeyRole
+from archiver.errors import ApiError, ArchiverError
+from archiver.services import keys, submissions
+
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def prepare(settings: Settings) -> None:
+    """Create the data folders and bring the database schema up to date."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.screenshots_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.database_url)
+    try:
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine)
+        after = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    if before != after:
+        errors.print(f"Database migrated from {before or 'empty'} to {after}.")
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    """``archiver migrate``."""
+    prepare(settings)
+    console.print("Database is up to date.")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """``archiver serve``: migrate, then run the API until interrupted."""
+    import uvicorn
+
+    from archiver.api.app import create_app
+
+    prepare(settings)
+    console.print(f"Archiver {archiver.__version__} on http://{args.host}:{args.port}")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_keys_create(settings: Settings, args: argparse.Namespace) -> int:
+    """``archiver keys create NAME [--role]``: print the new key once."""
+    prepare(settings)
+    engine = create_db_engine(settings.database_url)
+    with transaction(create_session_factory(engine)) as session:
+        new = keys.create_key(
+            session=session, name=args.name, role=ApiKeyRole(args.role), now=_now()
+        )
+        key_id = new.record.id
+    engine.dispose()
+    errors.print(f"Created {args.role} key {key_id} ({args.name}). It is shown only this once:")
+    print(new.secret)
+    return 0
+
+
+def cmd_keys_list(settings: Settings, _args: argparse.Namespace) -> int:
+    """``archiver keys list``: every key, without secrets."""
+    prepare(settings)
+    engine = create_db_engine(settings.database_url)
+    with transaction(create_session_factory(engine)) as session:
+        rows = keys.list_keys(session=session)
+        table = Table("id", "name", "role", "starts", "created", "last used", "revoked")
+        for row in rows:
+            table.add_row(
+                row.id,
+                row.name,
+                row.role.value,
+                row.prefix + "…",
+                f"{row.created_at:%Y-%m-%d %H:%M}",
+                f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "",
+                f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "",
+            )
+    engine.dispose()
+    console.print(table if rows else "No API keys yet: create one with `archiver keys create NAME`.")
+    return 0
+
+
+def cmd_keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    """``archiver keys revoke ID``."""
+    prepare(settings)
+    engine = create_db_engine(settings.database_url)
+    with transaction(create_session_factory(engine)) as session:
+        done = keys.revoke_key(session=session, key_id=args.key_id, now=_now())
+    engine.dispose()
+    if not done:
+        errors.print(f"archiver: there is no active key {args.key_id}.")
+        return 1
+    console.print(f"Revoked key {args.key_id}.")
+    return 0
+
+
+def cmd_submit(settings: Settings, args: argparse.Namespace) -> int:
+    """``archiver submit URL...``: store each post for capture; report each one."""
+    prepare(settings)
+    engine = create_db_engine(settings.database_url)
+    factory = create_session_factory(engine)
+    failed = 0
+    for url in args.urls:
+        try:
+            with transaction(factory) as session:
+                result = submissions.submit_post(
+                    session=session, url=url, tags=args.tag or (), now=_now()
+                )
+                post = result.post
+                verb = "queued" if result.created else "already archived as"
+                console.print(f"{verb} {post.id}  {post.platform.value}  {post.canonical_url}")
+        except ApiError as exc:
+            failed += 1
+            errors.print(f"archiver: {exc.detail}")
+    engine.dispose()
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="archiver", description=archiver.__doc__)
+    parser.add_argument("--version", action="version", version=f"archiver {archiver.__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the API and web pages")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.set_defaults(handler=cmd_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(
+        handler=cmd_migrate
+    )
+
+    key_parser = commands.add_parser("keys", help="manage API keys")
+    key_commands = key_parser.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    create = key_commands.add_parser("create", help="create a key and print it once")
+    create.add_argument("name", help="who or what the key is for")
+    create.add_argument(
+        "--role", choices=[role.value for role in ApiKeyRole], default=ApiKeyRole.SUBMITTER.value
+    )
+    create.set_defaults(handler=cmd_keys_create)
+    key_commands.add_parser("list", help="list keys").set_defaults(handler=cmd_keys_list)
+    revoke = key_commands.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("key_id", help="the key's ID, from `archiver keys list`")
+    revoke.set_defaults(handler=cmd_keys_revoke)
+
+    submit = commands.add_parser("submit", help="submit post URLs for capture")
+    submit.add_argument("urls", nargs="+", metavar="URL")
+    submit.add_argument("--tag", action="append", help="tag the posts (repeatable)")
+    submit.set_defaults(handler=cmd_submit)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``archiver`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        code: int = args.handler(settings, args)
+    except ArchiverError as exc:
+        errors.print(f"archiver: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code

@@ -1,0 +1,130 @@
+"""Settings, read from ``ARCHIVER_*`` environment variables and a ``.env`` file (SPEC §3).
+
+Build them with :func:`load_settings` (or ``Settings()``) in a driver and pass them down;
+nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from archiver.errors import ConfigError
+from archiver.units import parse_duration, parse_schedule, parse_size
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting Archiver reads; the README's configuration table lists each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ARCHIVER_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    database_url: str = Field(
+        "sqlite:///data/archive.db", description="any SQLAlchemy URL; PostgreSQL for scale"
+    )
+    screenshots_dir: Path = Field(Path("screenshots"), description="where PNGs go")
+    data_dir: Path = Field(Path("data"), description="raw bodies, WARCs, the SQLite file")
+    chromium: Path | None = Field(None, description="path of the Chromium executable")
+    upstream_overrides: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, description="ORIGIN=ORIGIN,... rewrites of outbound origins"
+    )
+    allow_private_addresses: bool = Field(
+        False, description="allow outbound requests to loopback/private ranges"
+    )
+    recheck_schedule: Annotated[tuple[timedelta, ...], NoDecode] = Field(
+        parse_schedule("10m,1h,6h,1d,3d,7d"),
+        description="offsets from the first capture; the last interval repeats",
+    )
+    deletion_confirmations: int = Field(2, ge=1, description="gone observations to confirm")
+    confirm_after: timedelta = Field(timedelta(minutes=10), description="confirmation span")
+    capture_concurrency: int = Field(4, ge=1, description="browser pages at once")
+    check_concurrency: int = Field(32, ge=1, description="upstream requests at once")
+    screenshots: bool = Field(True, description="false captures data without screenshots")
+    media_max_bytes: int = Field(100 * 10**6, ge=0, description="largest media file fetched")
+    anomaly_min_posts: int = Field(5, ge=1, description="anomaly guard: distinct gone posts")
+    anomaly_share: float = Field(0.5, gt=0, le=1, description="anomaly guard: share of checks")
+    canary_urls: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="known-live posts fetched before a deletion is confirmed"
+    )
+    storage_url: str | None = Field(None, description="s3://bucket/prefix for artifacts")
+
+    @field_validator("upstream_overrides", mode="before")
+    @classmethod
+    def _parse_overrides(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        overrides: dict[str, str] = {}
+        for pair in _split_list(value):
+            source, sep, target = pair.partition("=")
+            if not sep or not _is_origin(source.strip()) or not _is_origin(target.strip()):
+                raise ValueError(
+                    f"{pair!r} is not ORIGIN=ORIGIN, like https://cdn.example=http://127.0.0.1:9100"
+                )
+            overrides[source.strip().rstrip("/").lower()] = target.strip().rstrip("/")
+        return overrides
+
+    @field_validator("recheck_schedule", mode="before")
+    @classmethod
+    def _parse_schedule(cls, value: Any) -> Any:
+        return parse_schedule(value) if isinstance(value, str) else value
+
+    @field_validator("confirm_after", mode="before")
+    @classmethod
+    def _parse_duration(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("media_max_bytes", mode="before")
+    @classmethod
+    def _parse_size(cls, value: Any) -> Any:
+        return parse_size(value) if isinstance(value, str) else value
+
+    @field_validator("canary_urls", mode="before")
+    @classmethod
+    def _parse_list(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("chromium", "storage_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is SQLite (one worker process; WAL; file under ``data_dir``)."""
+        return self.database_url.startswith("sqlite")
+
+
+def _is_origin(text: str) -> bool:
+    scheme, sep, rest = text.partition("://")
+    return bool(sep) and scheme.lower() in {"http", "https"} and bool(rest.strip("/"))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment (and ``overrides``), or raise one clear ConfigError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "ARCHIVER_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name} is not valid: {message}") from exc
+
+
+def setting_names() -> list[str]:
+    """Every environment variable name Archiver reads, for docs and checks."""
+    return ["ARCHIVER_" + name.upper() for name in Settings.model_fields]

@@ -1,0 +1,1 @@
+"""The database adapter: models, engine and sessions, migrations, and every query (repository)."""

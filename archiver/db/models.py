@@ -1,0 +1,258 @@
+"""The tables: posts and what is observed of them, articles and their quotes, keys and webhooks.
+
+Every ID is a short opaque string (``archiver.ids``); every timestamp is aware UTC. Enumerated
+values are stored as their API spelling in plain ``VARCHAR`` columns, so adding a value never
+needs a database-specific enum migration.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from archiver.db.base import Base, UTCDateTime
+from archiver.domain import (
+    ApiKeyRole,
+    CheckOutcome,
+    EventKind,
+    Fidelity,
+    Platform,
+    PostStatus,
+    QuoteKind,
+)
+from archiver.ids import new_id
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StrEnumType(TypeDecorator[E]):
+    """A ``StrEnum`` stored as its string value in a VARCHAR(16)."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def __init__(self, enum_cls: type[E]) -> None:
+        super().__init__()
+        self.enum_cls = enum_cls
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum_cls(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum_cls(value)
+
+
+def _id_column() -> Mapped[str]:
+    return mapped_column(String(12), primary_key=True, default=new_id)
+
+
+class ApiKey(Base):
+    """An API key; only its SHA-256 is stored, the key itself is shown once at creation."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = _id_column()
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[ApiKeyRole] = mapped_column(StrEnumType(ApiKeyRole))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Post(Base):
+    """A post somebody asked us to keep. ``post_key`` is unique per platform (see ``PostRef``)."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("platform", "post_key"),
+        Index("ix_posts_submitted_at_id", "submitted_at", "id"),
+    )
+
+    id: Mapped[str] = _id_column()
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(Text)
+    platform: Mapped[Platform] = mapped_column(StrEnumType(Platform), index=True)
+    platform_post_id: Mapped[str] = mapped_column(String(512))
+    post_key: Mapped[str] = mapped_column(String(600))
+    host: Mapped[str | None] = mapped_column(String(253))
+    author_id: Mapped[str | None] = mapped_column(String(128))
+    author_handle: Mapped[str | None] = mapped_column(String(256), index=True)
+    author_name: Mapped[str | None] = mapped_column(Text)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[PostStatus] = mapped_column(
+        StrEnumType(PostStatus), default=PostStatus.PENDING, index=True
+    )
+    suspected_status: Mapped[PostStatus | None] = mapped_column(StrEnumType(PostStatus))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # None: the configured schedule; "off": never re-check; else a schedule such as "1h,1d".
+    recheck: Mapped[str | None] = mapped_column(String(200))
+    submitted_by: Mapped[str | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL")
+    )
+
+    tags: Mapped[list[PostTag]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PostTag.tag"
+    )
+
+
+class PostTag(Base):
+    """A tag an archivist gave a post."""
+
+    __tablename__ = "post_tags"
+
+    post_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+class Snapshot(Base):
+    """One immutable capture of a post: what it said, with hashes of every artifact."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("ix_snapshots_post_id_captured_at", "post_id", "captured_at"),)
+
+    id: Mapped[str] = _id_column()
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    text: Mapped[str] = mapped_column(Text, default="")
+    lang: Mapped[str | None] = mapped_column(String(16))
+    author_id: Mapped[str | None] = mapped_column(String(128))
+    author_handle: Mapped[str | None] = mapped_column(String(256))
+    author_name: Mapped[str | None] = mapped_column(Text)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    quoted_post: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reply_to: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    edit_history_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    raw_content_type: Mapped[str | None] = mapped_column(String(200))
+    warc_sha256: Mapped[str | None] = mapped_column(String(64))
+    screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    screenshot_width: Mapped[int | None] = mapped_column(Integer)
+    screenshot_height: Mapped[int | None] = mapped_column(Integer)
+    screenshot_source: Mapped[str | None] = mapped_column(String(16))
+    browser_version: Mapped[str | None] = mapped_column(String(100))
+    software_version: Mapped[str] = mapped_column(String(32))
+
+
+class Check(Base):
+    """One observation of a post, whatever it found: the full log is kept."""
+
+    __tablename__ = "checks"
+    __table_args__ = (Index("ix_checks_post_id_checked_at", "post_id", "checked_at"),)
+
+    id: Mapped[str] = _id_column()
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    outcome: Mapped[CheckOutcome] = mapped_column(StrEnumType(CheckOutcome))
+    reason: Mapped[PostStatus | None] = mapped_column(StrEnumType(PostStatus))
+    error: Mapped[str | None] = mapped_column(Text)
+    retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    snapshot_id: Mapped[str | None] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="SET NULL")
+    )
+
+
+class Event(Base):
+    """A confirmed change of a post: an edit, a disappearance, or a restoration."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_post_id_confirmed_at", "post_id", "confirmed_at"),)
+
+    id: Mapped[str] = _id_column()
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    kind: Mapped[EventKind] = mapped_column(StrEnumType(EventKind), index=True)
+    before_snapshot_id: Mapped[str | None] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="SET NULL")
+    )
+    after_snapshot_id: Mapped[str | None] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="SET NULL")
+    )
+    first_observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    diff: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Article(Base):
+    """A news article read for the posts it quotes."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[str] = _id_column()
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    byline: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(8))  # url | html | text
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    submitted_by: Mapped[str | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL")
+    )
+
+
+class Quote(Base):
+    """One quote of a post in an article, with the verdict on its fidelity."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (Index("ix_quotes_article_id_position", "article_id", "position"),)
+
+    id: Mapped[str] = _id_column()
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[QuoteKind] = mapped_column(StrEnumType(QuoteKind))
+    text: Mapped[str] = mapped_column(Text)
+    attribution_name: Mapped[str | None] = mapped_column(Text)
+    attribution_handle: Mapped[str | None] = mapped_column(String(256))
+    attribution_date: Mapped[date | None] = mapped_column(Date)
+    post_id: Mapped[str | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), index=True
+    )
+    post_url: Mapped[str | None] = mapped_column(Text)
+    fidelity: Mapped[Fidelity | None] = mapped_column(StrEnumType(Fidelity))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    diff: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    matched_snapshot_id: Mapped[str | None] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="SET NULL")
+    )
+
+
+class Webhook(Base):
+    """Where event deliveries go, signed with the webhook's secret."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[str] = _id_column()
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(256))
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL")
+    )

@@ -1,0 +1,96 @@
+"""Archiver's exception tree.
+
+Expected outcomes (a post is gone, the platform rate-limited us) are values, not exceptions;
+exceptions are for bad input, misconfiguration and bugs::
+
+    ArchiverError
+     ├── ConfigError                 misconfiguration: the CLI prints it as one sentence
+     │    └── ChromiumNotFound       no usable Chromium and none could be installed
+     └── ApiError                    carries status_code; rendered as problem+json under /api/
+          ├── BadRequest             400  malformed request (e.g. body is not JSON)
+          ├── Unauthorized           401  missing, wrong or revoked API key
+          ├── Forbidden              403  the key's role may not do this
+          ├── NotFound               404  no such resource
+          ├── PayloadTooLarge        413  request body over the limit
+          └── UnprocessableContent   422  well-formed but unacceptable input
+               └── UnsupportedUrl    422  a URL no platform adapter recognises
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+
+class ArchiverError(Exception):
+    """Base of every error Archiver raises on purpose."""
+
+
+class ConfigError(ArchiverError):
+    """The configuration or the machine cannot run Archiver as asked."""
+
+
+class ChromiumNotFound(ConfigError):
+    """No Chromium executable is available and none could be installed."""
+
+
+class ApiError(ArchiverError):
+    """An error an HTTP client caused; rendered as RFC 9457 problem details."""
+
+    status_code: int = 400
+    title: str = "Bad request"
+    type_slug: str = "bad-request"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BadRequest(ApiError):
+    """The request is malformed."""
+
+
+class Unauthorized(ApiError):
+    """The request needs a valid API key."""
+
+    status_code = 401
+    title = "Unauthorized"
+    type_slug = "unauthorized"
+
+
+class Forbidden(ApiError):
+    """The API key's role does not allow this."""
+
+    status_code = 403
+    title = "Forbidden"
+    type_slug = "forbidden"
+
+
+class NotFound(ApiError):
+    """No such resource."""
+
+    status_code = 404
+    title = "Not found"
+    type_slug = "not-found"
+
+
+class PayloadTooLarge(ApiError):
+    """The request body is over the limit."""
+
+    status_code = 413
+    title = "Payload too large"
+    type_slug = "payload-too-large"
+
+
+class UnprocessableContent(ApiError):
+    """The input is well-formed but unacceptable."""
+
+    status_code = 422
+    title = "Unprocessable content"
+    type_slug = "unprocessable-content"
+
+
+class UnsupportedUrl(UnprocessableContent):
+    """A URL that no platform adapter recognises."""
+
+    title = "Unsupported URL"
+    type_slug = "unsupported-url"

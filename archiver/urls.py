@@ -1,0 +1,38 @@
+"""Every URL Archiver hands out, built in one place (paths relative to the service root).
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+API = "/api/v1"
+
+
+def post_api(post_id: str) -> str:
+    """The post's JSON resource."""
+    return f"{API}/posts/{post_id}"
+
+
+def post_snapshots_api(post_id: str) -> str:
+    """The post's snapshots, oldest first."""
+    return f"{API}/posts/{post_id}/snapshots"
+
+
+def post_checks_api(post_id: str) -> str:
+    """The post's observation log."""
+    return f"{API}/posts/{post_id}/checks"
+
+
+def post_events_api(post_id: str) -> str:
+    """The post's events."""
+    return f"{API}/posts/{post_id}/events"
+
+
+def snapshot_api(snapshot_id: str) -> str:
+    """A snapshot's JSON resource."""
+    return f"{API}/snapshots/{snapshot_id}"
+
+
+def problem_type(slug: str) -> str:
+    """The ``type`` URI of an RFC 9457 problem."""
+    return f"/problems/{slug}"
