@@ -39,7 +39,9 @@ def configured_chromium(configured: Path | None) -> Path | None:
     if configured is None:
         return None
     if not _executable(configured):
-        raise ChromiumNotFound(f"ARCHIVER_CHROMIUM is {configured}, which is not an executable file.")
+        raise ChromiumNotFound(
+            f"ARCHIVER_CHROMIUM is {configured}, which is not an executable file."
+        )
     return configured
 
 

@@ -7,7 +7,6 @@ failures (bad configuration, bad input) print one sentence and exit 1 or 2, neve
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -97,7 +96,9 @@ def cmd_keys_list(settings: Settings, _args: argparse.Namespace) -> int:
                 f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "",
             )
     engine.dispose()
-    console.print(table if rows else "No API keys yet: create one with `archiver keys create NAME`.")
+    console.print(
+        table if rows else "No API keys yet: create one with `archiver keys create NAME`."
+    )
     return 0
 
 

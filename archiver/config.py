@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -110,8 +111,20 @@ class Settings(BaseSettings):
 
 
 def _is_origin(text: str) -> bool:
-    scheme, sep, rest = text.partition("://")
-    return bool(sep) and scheme.lower() in {"http", "https"} and bool(rest.strip("/"))
+    """``scheme://host[:port]`` with nothing after it but an optional slash."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        return False
+    return (
+        parts.scheme.lower() in {"http", "https"}
+        and bool(parts.hostname)
+        and parts.path in {"", "/"}
+        and not parts.query
+        and not parts.fragment
+        and "@" not in parts.netloc
+    )
 
 
 def load_settings(**overrides: Any) -> Settings:

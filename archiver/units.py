@@ -5,8 +5,10 @@ Pure: no I/O, no third-party imports.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$", re.IGNORECASE)
 _DURATION_UNITS = {
@@ -18,7 +20,7 @@ _DURATION_UNITS = {
     "w": timedelta(weeks=1),
 }
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*((?:[kmgt]i?)?b?)\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
 
@@ -32,13 +34,16 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(
             f"{text!r} is not a duration; write a number and a unit, like 30s, 10m, 6h or 1d"
         )
-    return float(match.group(1)) * _DURATION_UNITS[match.group(2).lower()]
+    try:
+        return float(match.group(1)) * _DURATION_UNITS[match.group(2).lower()]
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration") from None
 
 
 def format_duration(value: timedelta) -> str:
     """Write a timedelta back in the largest unit that divides it exactly (``90m`` -> ``90m``)."""
     total_ms = round(value.total_seconds() * 1000)
-    for unit in ("w", "d", "h", "m", "s"):
+    for unit in ("d", "h", "m", "s"):
         unit_ms = round(_DURATION_UNITS[unit].total_seconds() * 1000)
         if total_ms and total_ms % unit_ms == 0:
             return f"{total_ms // unit_ms}{unit}"
@@ -53,7 +58,7 @@ def parse_schedule(text: str) -> tuple[timedelta, ...]:
     offsets = tuple(parse_duration(part) for part in parts)
     if any(offset <= timedelta(0) for offset in offsets):
         raise ValueError("schedule offsets must be greater than zero")
-    if any(later <= earlier for earlier, later in zip(offsets, offsets[1:], strict=False)):
+    if any(later <= earlier for earlier, later in itertools.pairwise(offsets)):
         raise ValueError(f"schedule offsets must increase: {text!r}")
     return offsets
 
@@ -66,11 +71,8 @@ def parse_size(text: str) -> int:
     match = _SIZE.match(text)
     if not match:
         raise ValueError(f"{text!r} is not a size; write a number and a unit, like 100MB")
-    number = float(match.group(1))
+    number = Decimal(match.group(1))
     unit = (match.group(2) or "").lower()
     prefix = unit[:1] if unit[:1] in "kmgt" and unit else ""
-    if "i" in unit:
-        factor = 1024 ** ("kmgt".index(prefix) + 1)
-    else:
-        factor = _SIZE_UNITS[prefix]
+    factor = 1024 ** ("kmgt".index(prefix) + 1) if prefix and "i" in unit else _SIZE_UNITS[prefix]
     return int(number * factor)

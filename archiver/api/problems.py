@@ -26,8 +26,15 @@ def problem_response(
 ) -> Response:
     """Render an error as problem+json under ``/api/``, as plain text for pages."""
     if not request.url.path.startswith(urls.API + "/") and request.url.path != urls.API:
-        return PlainTextResponse(f"{status} {title}: {detail}\n", status_code=status, headers=headers)
-    body = {"type": urls.problem_type(slug) if slug else "about:blank", "title": title, "status": status, "detail": detail}
+        return PlainTextResponse(
+            f"{status} {title}: {detail}\n", status_code=status, headers=headers
+        )
+    body = {
+        "type": urls.problem_type(slug) if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -38,7 +38,6 @@ from archiver.domain import (
 )
 from archiver.ids import new_id
 
-
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -108,9 +107,7 @@ class Post(Base):
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # None: the configured schedule; "off": never re-check; else a schedule such as "1h,1d".
     recheck: Mapped[str | None] = mapped_column(String(200))
-    submitted_by: Mapped[str | None] = mapped_column(
-        ForeignKey("api_keys.id", ondelete="SET NULL")
-    )
+    submitted_by: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
 
     tags: Mapped[list[PostTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="PostTag.tag"
@@ -173,9 +170,7 @@ class Check(Base):
     error: Mapped[str | None] = mapped_column(Text)
     retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
     http_status: Mapped[int | None] = mapped_column(Integer)
-    snapshot_id: Mapped[str | None] = mapped_column(
-        ForeignKey("snapshots.id", ondelete="SET NULL")
-    )
+    snapshot_id: Mapped[str | None] = mapped_column(ForeignKey("snapshots.id", ondelete="SET NULL"))
 
 
 class Event(Base):
@@ -211,9 +206,7 @@ class Article(Base):
     source: Mapped[str] = mapped_column(String(8))  # url | html | text
     raw_sha256: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    submitted_by: Mapped[str | None] = mapped_column(
-        ForeignKey("api_keys.id", ondelete="SET NULL")
-    )
+    submitted_by: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
 
 
 class Quote(Base):
@@ -253,6 +246,4 @@ class Webhook(Base):
     kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    created_by: Mapped[str | None] = mapped_column(
-        ForeignKey("api_keys.id", ondelete="SET NULL")
-    )
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))

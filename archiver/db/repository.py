@@ -87,7 +87,9 @@ def list_posts(
     if tag is not None:
         query = query.where(exists().where(PostTag.post_id == Post.id, PostTag.tag == tag))
     if text is not None:
-        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = (
+            "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
         query = query.where(
             exists().where(
                 Snapshot.post_id == Post.id, func.lower(Snapshot.text).like(pattern, escape="\\")
@@ -104,16 +106,24 @@ def list_posts(
 
 def count_snapshots(*, session: Session, post_id: str) -> int:
     """How many snapshots a post has."""
-    return session.scalar(
-        select(func.count()).select_from(Snapshot).where(Snapshot.post_id == post_id)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(Snapshot).where(Snapshot.post_id == post_id)
+        )
+        or 0
+    )
 
 
 def count_events(*, session: Session, post_id: str, kind: EventKind) -> int:
     """How many events of one kind a post has had."""
-    return session.scalar(
-        select(func.count()).select_from(Event).where(Event.post_id == post_id, Event.kind == kind)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Event)
+            .where(Event.post_id == post_id, Event.kind == kind)
+        )
+        or 0
+    )
 
 
 def latest_snapshot(*, session: Session, post_id: str) -> Snapshot | None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def normalize_database_url(url: str) -> str:
-    """Pick the psycopg 3 driver for bare ``postgresql://`` URLs (SQLAlchemy defaults to psycopg2)."""
+    """Use the psycopg 3 driver for bare ``postgresql://`` URLs (SQLAlchemy assumes psycopg2)."""
     parsed = make_url(url)
     if parsed.drivername in {"postgresql", "postgres"}:
         parsed = parsed.set(drivername="postgresql+psycopg")

@@ -42,9 +42,7 @@ def view(*, session: Session, post: Post) -> PostView:
     return PostView(
         post=post,
         snapshot_count=repository.count_snapshots(session=session, post_id=post.id),
-        edit_count=repository.count_events(
-            session=session, post_id=post.id, kind=EventKind.EDITED
-        ),
+        edit_count=repository.count_events(session=session, post_id=post.id, kind=EventKind.EDITED),
         latest=repository.latest_snapshot(session=session, post_id=post.id),
     )
 

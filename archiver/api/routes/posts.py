@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
 from archiver import urls
 from archiver.api.deps import KeyDep, NowDep, SessionDep
-from archiver.api.schemas import Author, PostLinks, PostList, PostOut, PostSubmission, SnapshotSummary
+from archiver.api.schemas import (
+    Author,
+    PostLinks,
+    PostList,
+    PostOut,
+    PostSubmission,
+    SnapshotSummary,
+)
 from archiver.domain import Platform, PostStatus
 from archiver.services import posts, submissions
 
 router = APIRouter(prefix=urls.API + "/posts", tags=["posts"])
 
-PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def post_out(view: posts.PostView) -> PostOut:
@@ -61,7 +68,11 @@ def post_out(view: posts.PostView) -> PostOut:
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={200: {"model": PostOut, "description": "already submitted"}, 401: PROBLEM, 422: PROBLEM},
+    responses={
+        200: {"model": PostOut, "description": "already submitted"},
+        401: PROBLEM,
+        422: PROBLEM,
+    },
 )
 def submit_post(
     body: PostSubmission, response: Response, session: SessionDep, key: KeyDep, now: NowDep
