@@ -7,11 +7,13 @@ failures (bad configuration, bad input) print one sentence and exit 1 or 2, neve
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 import archiver
 from archiver.config import Settings, load_settings
@@ -44,6 +46,17 @@ def prepare(settings: Settings) -> None:
         errors.print(f"Database migrated from {before or 'empty'} to {after}.")
 
 
+@contextmanager
+def database(settings: Settings, *, write: bool) -> Iterator[sessionmaker[Session]]:
+    """Migrate, then give a session factory on the configured database; dispose after."""
+    prepare(settings)
+    engine = create_db_engine(settings.database_url)
+    try:
+        yield create_session_factory(engine, write=write)
+    finally:
+        engine.dispose()
+
+
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
     """``archiver migrate``."""
     prepare(settings)
@@ -65,14 +78,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_keys_create(settings: Settings, args: argparse.Namespace) -> int:
     """``archiver keys create NAME [--role]``: print the new key once."""
-    prepare(settings)
-    engine = create_db_engine(settings.database_url)
-    with transaction(create_session_factory(engine)) as session:
+    with database(settings, write=True) as factory, transaction(factory) as session:
         new = keys.create_key(
             session=session, name=args.name, role=ApiKeyRole(args.role), now=_now()
         )
         key_id = new.record.id
-    engine.dispose()
     errors.print(f"Created {args.role} key {key_id} ({args.name}). It is shown only this once:")
     print(new.secret)
     return 0
@@ -80,9 +90,7 @@ def cmd_keys_create(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_keys_list(settings: Settings, _args: argparse.Namespace) -> int:
     """``archiver keys list``: every key, without secrets."""
-    prepare(settings)
-    engine = create_db_engine(settings.database_url)
-    with transaction(create_session_factory(engine)) as session:
+    with database(settings, write=False) as factory, transaction(factory) as session:
         rows = keys.list_keys(session=session)
         table = Table("id", "name", "role", "starts", "created", "last used", "revoked")
         for row in rows:
@@ -95,7 +103,6 @@ def cmd_keys_list(settings: Settings, _args: argparse.Namespace) -> int:
                 f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "",
                 f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "",
             )
-    engine.dispose()
     console.print(
         table if rows else "No API keys yet: create one with `archiver keys create NAME`."
     )
@@ -104,11 +111,8 @@ def cmd_keys_list(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
     """``archiver keys revoke ID``."""
-    prepare(settings)
-    engine = create_db_engine(settings.database_url)
-    with transaction(create_session_factory(engine)) as session:
+    with database(settings, write=True) as factory, transaction(factory) as session:
         done = keys.revoke_key(session=session, key_id=args.key_id, now=_now())
-    engine.dispose()
     if not done:
         errors.print(f"archiver: there is no active key {args.key_id}.")
         return 1
@@ -118,23 +122,20 @@ def cmd_keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_submit(settings: Settings, args: argparse.Namespace) -> int:
     """``archiver submit URL...``: store each post for capture; report each one."""
-    prepare(settings)
-    engine = create_db_engine(settings.database_url)
-    factory = create_session_factory(engine)
     failed = 0
-    for url in args.urls:
-        try:
-            with transaction(factory) as session:
-                result = submissions.submit_post(
-                    session=session, url=url, tags=args.tag or (), now=_now()
-                )
-                post = result.post
-                verb = "queued" if result.created else "already archived as"
-                console.print(f"{verb} {post.id}  {post.platform.value}  {post.canonical_url}")
-        except ApiError as exc:
-            failed += 1
-            errors.print(f"archiver: {exc.detail}")
-    engine.dispose()
+    with database(settings, write=True) as factory:
+        for url in args.urls:
+            try:
+                with transaction(factory) as session:
+                    result = submissions.submit_post(
+                        session=session, url=url, tags=args.tag or (), now=_now()
+                    )
+                    post = result.post
+                    verb = "queued" if result.created else "already archived as"
+                    console.print(f"{verb} {post.id}  {post.platform.value}  {post.canonical_url}")
+            except ApiError as exc:
+                failed += 1
+                errors.print(f"archiver: {exc.detail}")
     return 1 if failed else 0
 
 

@@ -43,6 +43,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.write_session_factory = create_session_factory(engine, write=True)
     app.state.clock = clock
     app.state.chromium = None
     problems.install(app)

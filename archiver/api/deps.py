@@ -24,6 +24,13 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_write_session(request: Request) -> Iterator[Session]:
+    """Like :func:`get_session`, for routes that write (on SQLite it takes the write lock)."""
+    factory: sessionmaker[Session] = request.app.state.write_session_factory
+    with factory() as session:
+        yield session
+
+
 def get_now(request: Request) -> datetime:
     """The current time in UTC, from the app's clock (tests may pass their own)."""
     now: datetime = request.app.state.clock()
@@ -31,10 +38,11 @@ def get_now(request: Request) -> datetime:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
-def require_key(request: Request, session: SessionDep, now: NowDep) -> ApiKey:
+def require_key(request: Request, session: WriteSessionDep, now: NowDep) -> ApiKey:
     """The API key in ``Authorization: Bearer KEY``, or 401."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

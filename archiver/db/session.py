@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,7 +28,13 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+WRITE_OPTION = "archiver_writes"
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite opens transactions lazily and on its own terms, which breaks SAVEPOINTs; hand
+    # transaction control to SQLAlchemy (the recipe in SQLAlchemy's SQLite dialect docs).
+    dbapi_connection.isolation_level = None
     # WAL lets readers run beside the writer; synchronous=FULL makes every commit durable
     # across power loss, not only process crashes (an accepted submission is never lost).
     cursor = dbapi_connection.cursor()
@@ -39,6 +45,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    # Writers take the write lock when they begin (IMMEDIATE), so two writers queue on the
+    # busy timeout instead of one failing with "database is locked" when its read snapshot
+    # went stale under WAL. Readers begin DEFERRED and never block anyone.
+    mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
 def create_db_engine(url: str) -> Engine:
     """Create an engine for ``url``; for SQLite, make its folder and set durable pragmas."""
     url = normalize_database_url(url)
@@ -47,14 +61,19 @@ def create_db_engine(url: str) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def create_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory whose objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+def create_session_factory(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
+    """A session factory whose objects stay readable after commit.
+
+    ``write=True`` is for sessions that will write: on SQLite they begin IMMEDIATE.
+    """
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from archiver import urls
-from archiver.api.deps import KeyDep, NowDep, SessionDep
+from archiver.api.deps import KeyDep, NowDep, SessionDep, WriteSessionDep
 from archiver.api.schemas import (
     Author,
     PostLinks,
@@ -75,7 +75,11 @@ def post_out(view: posts.PostView) -> PostOut:
     },
 )
 def submit_post(
-    body: PostSubmission, response: Response, session: SessionDep, key: KeyDep, now: NowDep
+    body: PostSubmission,
+    response: Response,
+    session: WriteSessionDep,
+    key: KeyDep,
+    now: NowDep,
 ) -> PostOut:
     """Submit a post for capture: 202 and ``Location`` when new, 200 when already known."""
     result = submissions.submit_post(
