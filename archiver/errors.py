@@ -6,6 +6,13 @@ exceptions are for bad input, misconfiguration and bugs::
     ArchiverError
      ├── ConfigError                 misconfiguration: the CLI prints it as one sentence
      │    └── ChromiumNotFound       no usable Chromium and none could be installed
+     ├── EgressError                 an outbound request did not complete; adapters turn it
+     │    │                          into a Failed observation (never into "gone")
+     │    ├── EgressRefused          scheme, host or address not allowed (private, loopback…)
+     │    ├── EgressTimeout          the total deadline passed (connect, send, slow drip…)
+     │    ├── EgressTooLarge         the body went over its size cap
+     │    ├── EgressRateLimited      we are backing off this host until ``retry_after``
+     │    └── EgressNetworkError     DNS, connection, TLS or protocol failure; too many redirects
      └── ApiError                    carries status_code; rendered as problem+json under /api/
           ├── BadRequest             400  malformed request (e.g. body is not JSON)
           ├── Unauthorized           401  missing, wrong or revoked API key
@@ -20,6 +27,8 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class ArchiverError(Exception):
     """Base of every error Archiver raises on purpose."""
@@ -31,6 +40,34 @@ class ConfigError(ArchiverError):
 
 class ChromiumNotFound(ConfigError):
     """No Chromium executable is available and none could be installed."""
+
+
+class EgressError(ArchiverError):
+    """An outbound request did not complete."""
+
+
+class EgressRefused(EgressError):
+    """The outbound gate refused the URL: scheme, host or resolved address not allowed."""
+
+
+class EgressTimeout(EgressError):
+    """The request's total deadline passed."""
+
+
+class EgressTooLarge(EgressError):
+    """The response body went over its size cap."""
+
+
+class EgressRateLimited(EgressError):
+    """The host told us to back off and its time has not come yet."""
+
+    def __init__(self, message: str, retry_after: datetime) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class EgressNetworkError(EgressError):
+    """DNS, connection, TLS or HTTP protocol failure, or too many redirects."""
 
 
 class ApiError(ArchiverError):

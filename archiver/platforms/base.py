@@ -6,10 +6,31 @@ An adapter alone knows its platform: which URLs name a post, what the canonical 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 from urllib.parse import SplitResult, urlsplit
 
-from archiver.domain import Platform, PostRef
+from archiver.domain import HttpExchange, Observation, Platform, PostRef
+
+
+class Fetcher(Protocol):
+    """The outbound gate as adapters see it (``archiver.egress.Egress`` implements it).
+
+    ``get`` follows redirects (each hop checked again; the hops are in ``.redirects`` of the
+    returned exchange), applies upstream overrides, caps size and time, and raises an
+    ``archiver.errors.EgressError`` subclass when no response could be had. Any HTTP status,
+    4xx and 5xx included, comes back as an exchange: reading it is the adapter's job.
+    """
+
+    async def get(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
+    ) -> HttpExchange:
+        """GET ``url`` through the gate."""
+        ...
 
 
 class PlatformAdapter(Protocol):
@@ -21,6 +42,14 @@ class PlatformAdapter(Protocol):
 
     def match(self, url: str) -> PostRef | None:
         """Recognise a URL naming one post of this platform, in any of its forms, or ``None``."""
+        ...
+
+    async def fetch(self, ref: PostRef, fetcher: Fetcher) -> Observation:
+        """Observe the post: ``Live(data)``, ``Gone(reason, evidence)`` or ``Failed(kind, …)``.
+
+        Every HTTP exchange made goes into the observation's ``exchanges`` (evidence), in the
+        order made. Never raises for network trouble: that is ``Failed``.
+        """
         ...
 
 
