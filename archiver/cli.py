@@ -7,6 +7,8 @@ failures (bad configuration, bad input) print one sentence and exit 1 or 2, neve
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -71,8 +73,31 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from archiver.api.app import create_app
 
     prepare(settings)
-    console.print(f"Archiver {archiver.__version__} on http://{args.host}:{args.port}")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    role = "API only" if args.no_worker else "API and capture worker"
+    console.print(f"Archiver {archiver.__version__} on http://{args.host}:{args.port} ({role})")
+    app = create_app(settings, worker=not args.no_worker)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
+    """``archiver worker``: migrate, then run the capture worker until interrupted."""
+    from archiver.api.deps import utc_now
+    from archiver.worker import Worker
+
+    prepare(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+    async def run() -> None:
+        worker = Worker(settings, clock=utc_now)
+        worker.start()
+        console.print(f"Archiver {archiver.__version__} worker running; Ctrl-C stops it.")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await worker.stop()
+
+    asyncio.run(run())
     return 0
 
 
@@ -148,7 +173,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the API and web pages")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument(
+        "--no-worker", action="store_true", help="serve the API only; run `archiver worker` apart"
+    )
     serve.set_defaults(handler=cmd_serve)
+
+    commands.add_parser("worker", help="run the capture worker only").set_defaults(
+        handler=cmd_worker
+    )
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=cmd_migrate

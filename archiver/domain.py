@@ -213,10 +213,12 @@ class FailureKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Live:
-    """The platform showed the post."""
+    """The platform showed the post. ``source_url`` names the exchange the data was read from
+    (its body is the snapshot's raw evidence); ``None`` means the last successful one."""
 
     data: PostData
     exchanges: tuple[HttpExchange, ...] = ()
+    source_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

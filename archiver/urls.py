@@ -36,3 +36,23 @@ def snapshot_api(snapshot_id: str) -> str:
 def problem_type(slug: str) -> str:
     """The ``type`` URI of an RFC 9457 problem."""
     return f"/problems/{slug}"
+
+
+def snapshot_raw(snapshot_id: str) -> str:
+    """The raw upstream body a snapshot was read from, byte for byte."""
+    return f"{API}/snapshots/{snapshot_id}/raw"
+
+
+def snapshot_warc(snapshot_id: str) -> str:
+    """The WARC of a snapshot's capture."""
+    return f"{API}/snapshots/{snapshot_id}/warc"
+
+
+def snapshot_media(snapshot_id: str, sha256: str) -> str:
+    """One media file of a snapshot, byte for byte."""
+    return f"{API}/snapshots/{snapshot_id}/media/{sha256}"
+
+
+def check_warc(check_id: str) -> str:
+    """The WARC of one observation (kept for gone answers too)."""
+    return f"{API}/checks/{check_id}/warc"

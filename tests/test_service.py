@@ -47,7 +47,7 @@ def running_service(settings: Settings, cwd: Path) -> Iterator[str]:
     """Run ``archiver serve`` as its own process; yield its base URL; SIGKILL it afterwards."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "archiver", "serve", "--port", str(port)],
+        [sys.executable, "-m", "archiver", "serve", "--no-worker", "--port", str(port)],
         cwd=cwd,
         env=service_env(settings),
         stdout=subprocess.DEVNULL,

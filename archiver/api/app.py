@@ -11,15 +11,24 @@ from fastapi import FastAPI
 import archiver
 from archiver.api import problems
 from archiver.api.deps import utc_now
-from archiver.api.routes import health, posts
+from archiver.api.routes import health, posts, snapshots
 from archiver.chromium import find_chromium
 from archiver.config import Settings
 from archiver.db.session import create_db_engine, create_session_factory
 from archiver.errors import ConfigError
+from archiver.storage import LocalBlobStore
+from archiver.worker import Worker
 
 
-def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> FastAPI:
-    """Build the app for ``settings``: engine, session factory, routes and error handlers.
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    worker: bool = False,
+    poll_seconds: float = 1.0,
+) -> FastAPI:
+    """Build the app for ``settings``: engine, session factories, routes and error handlers;
+    with ``worker=True`` its lifespan also runs the capture worker in this process.
 
     The database must already be migrated (``archiver serve`` migrates before it starts).
     """
@@ -31,8 +40,15 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             app.state.chromium = find_chromium(settings.chromium)
         except ConfigError:
             app.state.chromium = None
-        yield
-        engine.dispose()
+        if worker:
+            app.state.worker = Worker(settings, clock=clock, poll_seconds=poll_seconds)
+            app.state.worker.start()
+        try:
+            yield
+        finally:
+            if app.state.worker is not None:
+                await app.state.worker.stop()
+            engine.dispose()
 
     app = FastAPI(
         title="Archiver",
@@ -46,7 +62,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.state.write_session_factory = create_session_factory(engine, write=True)
     app.state.clock = clock
     app.state.chromium = None
+    app.state.worker = None
+    app.state.blobs = LocalBlobStore(settings.data_dir / "blobs")
     problems.install(app)
     app.include_router(posts.router)
+    app.include_router(snapshots.router)
     app.include_router(health.router)
     return app

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
-from archiver.domain import Platform, PostStatus
+from archiver.domain import CheckOutcome, Platform, PostStatus
 
 
 def rfc3339(value: datetime) -> str:
@@ -89,6 +89,78 @@ class PostList(BaseModel):
     next: str | None
 
 
+class ArtifactRef(BaseModel):
+    """A stored artifact: its SHA-256 and where to get its exact bytes."""
+
+    sha256: str
+    url: str
+
+
+class RawRef(ArtifactRef):
+    """The raw upstream body the snapshot was read from."""
+
+    source_url: str | None
+    content_type: str | None
+
+
+class MediaOut(BaseModel):
+    """A photo or video of the post, kept with its hash."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    url: str
+    sha256: str | None
+    download_url: str | None = None
+
+
+class SnapshotOut(BaseModel):
+    """One immutable capture of a post (SPEC §5)."""
+
+    id: str
+    post_id: str
+    captured_at: Timestamp
+    version_id: str | None
+    text: str
+    lang: str | None
+    author: Author | None
+    posted_at: Timestamp | None
+    edited_at: Timestamp | None
+    media: list[MediaOut]
+    metrics: dict[str, Any]
+    quoted_post: dict[str, Any] | None
+    reply_to: dict[str, Any] | None
+    edit_history_ids: list[str]
+    raw: RawRef | None
+    screenshot: dict[str, Any] | None
+    warc: ArtifactRef | None
+    software_version: str
+    extra: dict[str, Any]
+
+
+class CheckOut(BaseModel):
+    """One observation of a post."""
+
+    id: str
+    checked_at: Timestamp
+    outcome: CheckOutcome
+    reason: PostStatus | None
+    error: str | None
+    evidence: str | None
+    retry_after: Timestamp | None
+    http_status: int | None
+    elapsed_ms: int | None
+    snapshot_id: str | None
+    warc: ArtifactRef | None
+
+
+class CheckList(BaseModel):
+    """A page of checks, newest first."""
+
+    items: list[CheckOut]
+    next: str | None
+
+
 class Health(BaseModel):
     """What ``/healthz`` reports."""
 
@@ -96,3 +168,5 @@ class Health(BaseModel):
     version: str
     database: str
     chromium: str | None
+    #: ``running`` when this process runs the capture worker, ``off`` when it serves only.
+    worker: str

@@ -108,6 +108,10 @@ class Post(Base):
     # None: the configured schedule; "off": never re-check; else a schedule such as "1h,1d".
     recheck: Mapped[str | None] = mapped_column(String(200))
     submitted_by: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    # A worker holds a post while it observes it; a crashed worker's lease simply runs out.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Consecutive failed observations (ours or transient upstream), for back-off.
+    failure_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tags: Mapped[list[PostTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="PostTag.tag"
@@ -154,6 +158,11 @@ class Snapshot(Base):
     screenshot_source: Mapped[str | None] = mapped_column(String(16))
     browser_version: Mapped[str | None] = mapped_column(String(100))
     software_version: Mapped[str] = mapped_column(String(32))
+    # The platform's ID of the version captured (an edited X post has a new ID per version).
+    version_id: Mapped[str | None] = mapped_column(String(512))
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    raw_url: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class Check(Base):
@@ -170,6 +179,11 @@ class Check(Base):
     error: Mapped[str | None] = mapped_column(Text)
     retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
     http_status: Mapped[int | None] = mapped_column(Integer)
+    elapsed_ms: Mapped[int | None] = mapped_column(Integer)
+    # What the platform said, in a sentence, when it said the post is gone.
+    evidence: Mapped[str | None] = mapped_column(Text)
+    # Every exchange of this observation, as WARC (kept for gone answers too: proof of absence).
+    warc_sha256: Mapped[str | None] = mapped_column(String(64))
     snapshot_id: Mapped[str | None] = mapped_column(ForeignKey("snapshots.id", ondelete="SET NULL"))
 
 

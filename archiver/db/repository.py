@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from archiver.db.models import ApiKey, Event, Post, PostTag, Snapshot
+from archiver.db.models import ApiKey, Check, Event, Post, PostTag, Snapshot
 from archiver.domain import ApiKeyRole, EventKind, Platform, PostRef, PostStatus
 
 
@@ -169,3 +169,94 @@ def revoke_api_key(*, session: Session, key_id: str, now: datetime) -> bool:
         .values(revoked_at=now)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+# --- capture and checks -----------------------------------------------------------------
+
+
+def claim_due_posts(
+    *,
+    session: Session,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    statuses: Sequence[PostStatus] | None = None,
+) -> list[str]:
+    """Lease up to ``limit`` due posts to this worker and return their IDs.
+
+    Due means ``next_check_at <= now`` and no live lease. On PostgreSQL the rows are locked
+    with ``SKIP LOCKED`` so concurrent workers never claim the same post; SQLite runs one
+    worker and its write transaction (IMMEDIATE) already serialises claims.
+    """
+    query = (
+        select(Post.id)
+        .where(Post.next_check_at <= now)
+        .where(or_(Post.lease_until.is_(None), Post.lease_until < now))
+        .order_by(Post.next_check_at)
+        .limit(limit)
+    )
+    if statuses is not None:
+        query = query.where(Post.status.in_(list(statuses)))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(update(Post).where(Post.id.in_(ids)).values(lease_until=lease_until))
+    return ids
+
+
+def add_check(*, session: Session, check: Check) -> Check:
+    """Record one observation."""
+    session.add(check)
+    session.flush()
+    return check
+
+
+def add_snapshot(*, session: Session, snapshot: Snapshot) -> Snapshot:
+    """Record one capture."""
+    session.add(snapshot)
+    session.flush()
+    return snapshot
+
+
+def recent_checks(*, session: Session, post_id: str, limit: int) -> list[Check]:
+    """A post's newest checks, oldest first."""
+    newest = list(
+        session.scalars(
+            select(Check)
+            .where(Check.post_id == post_id)
+            .order_by(Check.checked_at.desc(), Check.id.desc())
+            .limit(limit)
+        )
+    )
+    return newest[::-1]
+
+
+def list_checks(
+    *, session: Session, post_id: str, limit: int, after: tuple[datetime, str] | None = None
+) -> list[Check]:
+    """A post's checks, newest first, after the ``(checked_at, id)`` keyset cursor."""
+    query = select(Check).where(Check.post_id == post_id)
+    if after is not None:
+        at, check_id = after
+        query = query.where(
+            or_(Check.checked_at < at, and_(Check.checked_at == at, Check.id < check_id))
+        )
+    query = query.order_by(Check.checked_at.desc(), Check.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def list_snapshots(*, session: Session, post_id: str) -> list[Snapshot]:
+    """A post's snapshots, oldest first."""
+    return list(
+        session.scalars(
+            select(Snapshot)
+            .where(Snapshot.post_id == post_id)
+            .order_by(Snapshot.captured_at, Snapshot.id)
+        )
+    )
+
+
+def get_snapshot(*, session: Session, snapshot_id: str) -> Snapshot | None:
+    """The snapshot with this ID, or ``None``."""
+    return session.get(Snapshot, snapshot_id)

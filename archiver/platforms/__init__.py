@@ -24,9 +24,17 @@ def match_url(url: str) -> PostRef | None:
     return None
 
 
+def adapter_for(ref: PostRef) -> PlatformAdapter:
+    """The adapter that handles ``ref``'s platform."""
+    for adapter in ADAPTERS:
+        if adapter.platform is ref.platform:
+            return adapter
+    raise LookupError(f"no adapter for platform {ref.platform}")
+
+
 def supported_platforms() -> list[str]:
     """Names of the platforms whose post URLs are recognised, in registry order."""
     return [adapter.display_name for adapter in ADAPTERS]
 
 
-__all__ = ["ADAPTERS", "PlatformAdapter", "match_url", "supported_platforms"]
+__all__ = ["ADAPTERS", "PlatformAdapter", "adapter_for", "match_url", "supported_platforms"]

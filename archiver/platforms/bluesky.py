@@ -4,16 +4,27 @@ Accepted: ``https://bsky.app/profile/{handle-or-DID}/post/{rkey}`` (also on ``ww
 ``main.bsky.dev`` and the ``fxbsky.app`` mirror) and ``at://{handle-or-DID}/app.bsky.feed.post/
 {rkey}``. A handle and the DID it resolves to name the same post but stay distinct keys here;
 resolving handles needs the network and happens later.
+
+Fetching asks the public AppView (``public.api.bsky.app``): a handle is first resolved to its
+DID (one that no longer resolves means the account is gone), then ``getPostThread`` reads the
+post. "Not found" is refined by the author's profile: taken down means suspended.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import datetime
 from typing import Final
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
-from archiver.domain import Platform, PostRef
-from archiver.platforms.base import split_url
+from archiver.domain import Failed, FailureKind, Observation, Platform, PostRef, PostStatus
+from archiver.platforms._http import Exchanges, json_object, utc_now
+from archiver.platforms._values import GoneReason
+from archiver.platforms.base import Fetcher, split_url
+from archiver.platforms.bluesky_parse import read_thread, xrpc_error
+
+XRPC: Final = "https://public.api.bsky.app/xrpc"
 
 _HOSTS: Final = frozenset(
     {"bsky.app", "www.bsky.app", "main.bsky.dev", "fxbsky.app", "d.fxbsky.app", "m.fxbsky.app"}
@@ -43,11 +54,20 @@ def _authority(raw: str) -> tuple[str, str | None] | None:
     return None
 
 
+def thread_url(did: str, rkey: str) -> str:
+    """The AppView address of one post, without its parents or replies."""
+    uri = quote(f"at://{did}/app.bsky.feed.post/{rkey}", safe=":/")
+    return f"{XRPC}/app.bsky.feed.getPostThread?uri={uri}&depth=0&parentHeight=0"
+
+
 class BlueskyAdapter:
-    """Recognises Bluesky post URLs and AT-URIs."""
+    """Recognises Bluesky post URLs and AT-URIs and observes posts through the public AppView."""
 
     platform: Platform = Platform.BLUESKY
     display_name: str = "Bluesky"
+
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
 
     def match(self, url: str) -> PostRef | None:
         """Recognise a URL or AT-URI naming one Bluesky post, in any of its forms, or ``None``."""
@@ -71,3 +91,72 @@ class BlueskyAdapter:
             canonical_url=f"https://bsky.app/profile/{did_or_handle}/post/{rkey}",
             author_handle=handle,
         )
+
+    async def fetch(self, ref: PostRef, fetcher: Fetcher) -> Observation:
+        """Observe the post; see the module docstring."""
+        authority, rkey = ref.key.rsplit("/", 1)
+        calls = Exchanges(fetcher, self._clock())
+        did = authority if authority.startswith("did:") else await _resolve(calls, authority)
+        if not isinstance(did, str):
+            return did
+        exchange = await calls.get(thread_url(did, rkey))
+        if isinstance(exchange, Failed):
+            return exchange
+        payload = json_object(exchange)
+        error, message = xrpc_error(payload)
+        if exchange.status == 400 and error == "NotFound":
+            return await _not_found(calls, did, f"Bluesky answers NotFound ({message or error})")
+        if exchange.status != 200:
+            return calls.unexpected(exchange)
+        if payload is None:
+            return calls.not_json(exchange)
+        read = read_thread(payload)
+        if read is None:
+            return calls.failed(FailureKind.UPSTREAM, "the AppView answered no post we know")
+        if isinstance(read, GoneReason):
+            if read.reason is PostStatus.DELETED:
+                return await _not_found(calls, did, read.evidence.rstrip("."))
+            return calls.gone(read.reason, read.evidence)
+        return calls.live(read, exchange)
+
+
+async def _resolve(calls: Exchanges, handle: str) -> str | Observation:
+    """The DID ``handle`` names, or why there is none."""
+    exchange = await calls.get(
+        f"{XRPC}/com.atproto.identity.resolveHandle?handle={quote(handle, safe='')}"
+    )
+    if isinstance(exchange, Failed):
+        return exchange
+    payload = json_object(exchange)
+    error, message = xrpc_error(payload)
+    unresolved = error == "HandleNotFound" or (
+        error == "InvalidRequest" and "resolve handle" in message.lower()
+    )
+    if exchange.status == 400 and unresolved:
+        said = f"The handle {handle} no longer resolves to an account ({message or error})."
+        return calls.gone(PostStatus.UNAVAILABLE, said)
+    if exchange.status != 200:
+        return calls.unexpected(exchange)
+    did = (payload or {}).get("did")
+    if not isinstance(did, str) or not did.startswith("did:"):
+        return calls.not_json(exchange)
+    return did
+
+
+async def _not_found(calls: Exchanges, did: str, said: str) -> Observation:
+    """The post is not found: deleted, unless its author's account is taken down (suspended)
+    or deactivated (hidden, not deleted)."""
+    exchange = await calls.get(f"{XRPC}/app.bsky.actor.getProfile?actor={quote(did, safe=':')}")
+    if isinstance(exchange, Failed):
+        detail = f"{said}, and looking up its author failed: {exchange.detail}"
+        return calls.failed(exchange.kind, detail, exchange.retry_after)
+    error, _ = xrpc_error(json_object(exchange))
+    if exchange.status == 200:
+        return calls.gone(PostStatus.DELETED, f"{said}; its author's account is active.")
+    if exchange.status != 400:
+        return calls.unexpected(exchange)
+    if error == "AccountTakedown":
+        return calls.gone(PostStatus.SUSPENDED, f"{said}; the author's account is taken down.")
+    if error == "AccountDeactivated":
+        return calls.gone(PostStatus.UNAVAILABLE, f"{said}; the author deactivated the account.")
+    return calls.gone(PostStatus.DELETED, f"{said}; the author's profile is not found either.")

@@ -5,15 +5,42 @@ shapes alone: ``/@user/{id}``, ``/@user@origin.tld/{id}`` (a remote account seen
 server; the id is this server's), ``/web/@user/{id}``, ``/users/{user}/statuses/{id}`` and Truth
 Social's ``/@user/posts/{id}``, each optionally followed by ``/embed`` or a slash. Status ids
 are per server, so the key is ``host/id`` and the host is kept exactly (no ``www.`` stripping).
+
+Fetching asks ``/api/v1/statuses/{id}`` on the post's own host, after checking once per host
+(``/api/v1/instance``, else nodeinfo) that the host speaks Mastodon's API at all: a 404 from a
+server that does not is no evidence of deletion. A 404 "Record not found" means deleted or
+private, or suspended when looking the author up says so; 410 means suspended. An edited
+status also brings its edit history.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, Final
+from urllib.parse import quote
 
-from archiver.domain import Platform, PostRef
-from archiver.platforms.base import split_url
+from archiver.domain import (
+    Failed,
+    FailureKind,
+    Observation,
+    Platform,
+    PostData,
+    PostRef,
+    PostStatus,
+)
+from archiver.platforms._http import Exchanges, NotJson, json_body, json_object, utc_now
+from archiver.platforms.base import Fetcher, split_url
+from archiver.platforms.mastodon_parse import (
+    account_suspended,
+    is_instance,
+    nodeinfo_link,
+    read_history,
+    read_status,
+    speaks_mastodon,
+)
 
 #: Domains owned by other platforms: never Mastodon, whatever the path looks like.
 NOT_MASTODON_DOMAINS: Final = frozenset(
@@ -28,6 +55,14 @@ NOT_MASTODON_DOMAINS: Final = frozenset(
 
 #: The one host whose canonical post URL keeps the ``/posts/`` segment.
 TRUTH_SOCIAL_HOST: Final = "truthsocial.com"
+
+#: Hosts known to serve Mastodon's API, never asked.
+KNOWN_MASTODON_HOSTS: Final = frozenset({"mastodon.social", TRUTH_SOCIAL_HOST})
+#: Answers that settle whether a host speaks Mastodon (anything else may be passing trouble).
+_DEFINITE: Final = frozenset({200, 404, 410})
+_FORGET_NO_AFTER: Final = timedelta(days=1)
+#: Hosts remembered at most; past it the memory starts afresh (submitted URLs name any host).
+_MAX_VERDICTS: Final = 10_000
 
 _LABEL: Final = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HOST: Final = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}", re.ASCII)
@@ -58,10 +93,16 @@ def _other_platform(host: str) -> bool:
 
 
 class MastodonAdapter:
-    """Recognises post URLs of Mastodon and compatible servers, on any host."""
+    """Recognises post URLs of Mastodon and compatible servers, on any host, and observes them
+    through the host's own API. Remembers, per host, whether it speaks Mastodon's API."""
 
     platform: Platform = Platform.MASTODON
     display_name: str = "Mastodon (and compatible servers such as Truth Social)"
+
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+        #: host → (speaks Mastodon's API, when that was found out)
+        self._verdicts: dict[str, tuple[bool, datetime]] = {}
 
     def match(self, url: str) -> PostRef | None:
         """Recognise a URL naming one Mastodon-style post, in any of its forms, or ``None``."""
@@ -85,3 +126,120 @@ class MastodonAdapter:
             author_handle=user,
             host=host,
         )
+
+    async def fetch(self, ref: PostRef, fetcher: Fetcher) -> Observation:
+        """Observe the status on its host; see the module docstring."""
+        host = ref.host or ref.key.split("/", 1)[0]
+        calls = Exchanges(fetcher, self._clock())
+        refused = await self._check_host(calls, host)
+        if refused is not None:
+            return refused
+        exchange = await calls.get(f"https://{host}/api/v1/statuses/{ref.post_id}")
+        if isinstance(exchange, Failed):
+            return exchange
+        if exchange.status == 404 and json_object(exchange) is not None:
+            return await _not_found(calls, host, ref.author_handle)
+        if exchange.status == 410:
+            said = f"{host} answers 410 Gone: the author's account is suspended."
+            return calls.gone(PostStatus.SUSPENDED, said)
+        if exchange.status != 200:
+            return calls.unexpected(exchange)
+        status = json_object(exchange)
+        if status is None:
+            return calls.not_json(exchange)
+        data = read_status(status, host)
+        if data is None:
+            return calls.failed(FailureKind.UPSTREAM, f"{host} answered something not a status")
+        if data.edited_at is not None:
+            data = await _with_history(calls, host, data)
+        return calls.live(data, exchange)
+
+    async def _check_host(self, calls: Exchanges, host: str) -> Failed | None:
+        """``None`` if ``host`` speaks Mastodon's API, else the failure. A "yes" is remembered
+        for good, a "no" for a day (a server may be fixed or installed later)."""
+        if host in KNOWN_MASTODON_HOSTS:
+            return None
+        known = self._verdicts.get(host)
+        if known is None or (not known[0] and calls.now - known[1] > _FORGET_NO_AFTER):
+            verdict = await _probe(calls, host)
+            if isinstance(verdict, Failed):
+                return verdict
+            if len(self._verdicts) >= _MAX_VERDICTS:
+                self._verdicts.clear()
+            self._verdicts[host] = known = (verdict, calls.now)
+        if known[0]:
+            return None
+        said = f"{host} does not look like a Mastodon-compatible server"
+        return calls.failed(FailureKind.UPSTREAM, said)
+
+
+async def _probe(calls: Exchanges, host: str) -> bool | Failed:
+    """Whether ``host`` speaks Mastodon's API: its instance document, else nodeinfo naming
+    software that does. A failure when the answers settle nothing (5xx, 403, 429…)."""
+    instance = await calls.get(f"https://{host}/api/v1/instance")
+    if isinstance(instance, Failed):
+        return instance
+    if instance.status == 200 and is_instance(json_object(instance)):
+        return True
+    well_known = await calls.get(f"https://{host}/.well-known/nodeinfo")
+    if isinstance(well_known, Failed):
+        return well_known
+    answers = [instance, well_known]
+    link = nodeinfo_link(json_object(well_known), host) if well_known.status == 200 else None
+    if link is not None:
+        document = await calls.get(link)
+        if isinstance(document, Failed):
+            return document
+        if document.status == 200:
+            return speaks_mastodon(json_object(document))
+        answers.append(document)
+    if all(answer.status in _DEFINITE for answer in answers):
+        return False
+    limited = next((answer for answer in answers if answer.status == 429), None)
+    if limited is not None:
+        return calls.unexpected(limited)
+    said = ", ".join(f"HTTP {answer.status}" for answer in answers)
+    return calls.failed(
+        FailureKind.UPSTREAM, f"could not tell whether {host} is Mastodon-compatible ({said})"
+    )
+
+
+async def _not_found(calls: Exchanges, host: str, handle: str | None) -> Observation:
+    """The status answered 404: deleted or private, unless the author turns out suspended."""
+    said = f"{host} answers 404 Record not found: deleted or private"
+    if handle is None:
+        return calls.gone(PostStatus.DELETED, f"{said}.")
+    lookup = await calls.get(f"https://{host}/api/v1/accounts/lookup?acct={quote(handle, '@')}")
+    if isinstance(lookup, Failed):
+        detail = f"{said}, and looking up @{handle} failed: {lookup.detail}"
+        return calls.failed(lookup.kind, detail, lookup.retry_after)
+    if lookup.status in (404, 410):
+        why = f"{said}; @{handle} is not found either (suspended or removed account)."
+        return calls.gone(PostStatus.SUSPENDED, why)
+    if lookup.status != 200:
+        return calls.unexpected(lookup)
+    account = json_object(lookup)
+    if account is None:
+        return calls.not_json(lookup)
+    if account_suspended(account):
+        return calls.gone(PostStatus.SUSPENDED, f"{said}; @{handle} is suspended.")
+    return calls.gone(PostStatus.DELETED, f"{said}; @{handle} is an active account.")
+
+
+async def _with_history(calls: Exchanges, host: str, data: PostData) -> PostData:
+    """``data`` with its edit history; without, and why, if the history cannot be read."""
+    exchange = await calls.get(f"https://{host}/api/v1/statuses/{data.post_id}/history")
+    extra: dict[str, Any] = dict(data.extra)
+    if isinstance(exchange, Failed):
+        extra["history_unavailable"] = exchange.detail
+        return replace(data, extra=extra)
+    try:
+        entries = json_body(exchange) if exchange.status == 200 else None
+    except NotJson:
+        entries = None
+    if not isinstance(entries, list):
+        extra["history_unavailable"] = f"HTTP {exchange.status} from {host}: no history list"
+        return replace(data, extra=extra)
+    stamps, history = read_history(entries)
+    extra["history"] = history
+    return replace(data, edit_history_ids=stamps, extra=extra)

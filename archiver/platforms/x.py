@@ -6,15 +6,40 @@ embed-fixer mirrors (``fxtwitter.com``, ``vxtwitter.com``, ``fixupx.com``, ``fix
 ``/i/web/status/{id}``, ``/i/status/{id}`` and ``/statuses/{id}``, optionally followed by
 ``/photo/N``, ``/video/N``, a two-letter translation code or a slash. ``t.co`` short links are
 not recognised: resolving them needs the network.
+
+Fetching reads the syndication endpoint X's own embeds use (``cdn.syndication.twimg.com``, with
+the token :mod:`archiver.platforms.xtoken` computes). A 404 means deleted; a tombstone says why
+else the post is hidden. An edited post named by an older id is fetched again by its newest
+id. When the syndication call fails (never when it says "gone"), X's oEmbed endpoint is asked
+instead; if that fails too, the first failure stands.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 from typing import Final
 
-from archiver.domain import Platform, PostRef
-from archiver.platforms.base import split_url
+from archiver.domain import (
+    Failed,
+    FailureKind,
+    HttpExchange,
+    Observation,
+    Platform,
+    PostData,
+    PostRef,
+    PostStatus,
+)
+from archiver.platforms._http import Exchanges, json_object, utc_now
+from archiver.platforms._values import GoneReason
+from archiver.platforms.base import Fetcher, split_url
+from archiver.platforms.x_parse import read_oembed, read_tweet
+from archiver.platforms.xtoken import syndication_token
+
+SYNDICATION_URL: Final = "https://cdn.syndication.twimg.com/tweet-result"
+OEMBED_URL: Final = "https://publish.twitter.com/oembed"
 
 _HOSTS: Final = frozenset(
     {
@@ -45,11 +70,24 @@ _PATH: Final = re.compile(
 )
 
 
+def syndication_url(post_id: str) -> str:
+    """The syndication endpoint's address for one post."""
+    return f"{SYNDICATION_URL}?id={post_id}&lang=en&token={syndication_token(post_id)}"
+
+
+def oembed_url(post_id: str) -> str:
+    """X's oEmbed address for one post."""
+    return f"{OEMBED_URL}?url=https://twitter.com/i/status/{post_id}&omit_script=1&dnt=true"
+
+
 class XAdapter:
-    """Recognises X (Twitter) post URLs."""
+    """Recognises X (Twitter) post URLs and observes posts through the syndication endpoint."""
 
     platform: Platform = Platform.X
     display_name: str = "X (Twitter)"
+
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
 
     def match(self, url: str) -> PostRef | None:
         """Recognise a URL naming one X post, in any of its forms, or ``None``."""
@@ -70,3 +108,63 @@ class XAdapter:
             canonical_url=f"https://x.com/{path}/{post_id}",
             author_handle=user,
         )
+
+    async def fetch(self, ref: PostRef, fetcher: Fetcher) -> Observation:
+        """Observe the post: syndication first, its newest version if edited, oEmbed on failure."""
+        calls = Exchanges(fetcher, self._clock())
+        first = await _syndication(calls, ref.post_id)
+        if isinstance(first, Failed):
+            return await _oembed_fallback(calls, ref.post_id, first)
+        if isinstance(first, GoneReason):
+            return calls.gone(first.reason, first.evidence)
+        data, source = first
+        newest = data.edit_history_ids[-1] if data.edit_history_ids else data.post_id
+        if newest == data.post_id:
+            return calls.live(data, source)
+        stale = {"requested_id": ref.post_id, "is_stale_edit": True}
+        latest = await _syndication(calls, newest)
+        if isinstance(latest, tuple):
+            latest_data, latest_source = latest
+            return calls.live(_with_extra(latest_data, stale), latest_source)
+        # The version asked for is live but its newest one could not be read: keep what we have.
+        said = latest.detail if isinstance(latest, Failed) else latest.evidence
+        note = {"latest_id": newest, "latest_unreadable": said}
+        return calls.live(_with_extra(data, stale | note), source)
+
+
+def _with_extra(data: PostData, extra: dict[str, object]) -> PostData:
+    return replace(data, extra={**data.extra, **extra})
+
+
+async def _syndication(
+    calls: Exchanges, post_id: str
+) -> tuple[PostData, HttpExchange] | GoneReason | Failed:
+    """Read one post from the syndication endpoint."""
+    exchange = await calls.get(syndication_url(post_id))
+    if isinstance(exchange, Failed):
+        return exchange
+    if exchange.status == 404:
+        return GoneReason(
+            PostStatus.DELETED,
+            "HTTP 404 from the syndication endpoint: the post does not exist or was deleted.",
+        )
+    if exchange.status != 200:
+        return calls.unexpected(exchange)
+    payload = json_object(exchange)
+    if payload is None:
+        return calls.not_json(exchange)
+    read = read_tweet(payload, post_id)
+    if read is None:
+        return calls.failed(FailureKind.UPSTREAM, "the syndication answer is not a post we know")
+    return read if isinstance(read, GoneReason) else (read, exchange)
+
+
+async def _oembed_fallback(calls: Exchanges, post_id: str, failure: Failed) -> Observation:
+    """Ask oEmbed after the syndication endpoint failed; the first failure stands if it fails."""
+    exchange = await calls.get(oembed_url(post_id))
+    if isinstance(exchange, HttpExchange) and exchange.status == 200:
+        payload = json_object(exchange)
+        data = read_oembed(payload, post_id) if payload is not None else None
+        if data is not None:
+            return calls.live(data, exchange)
+    return calls.failed(failure.kind, failure.detail, failure.retry_after)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from archiver.db import repository
 from archiver.db.models import Post, Snapshot
 from archiver.domain import EventKind, Platform, PostStatus
-from archiver.errors import NotFound, UnprocessableContent
+from archiver.errors import NotFound
 from archiver.ids import normalize_id
+from archiver.services.pagination import decode_cursor, encode_cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,25 +54,6 @@ def get(*, session: Session, post_id: str) -> PostView:
     return view(session=session, post=post)
 
 
-def encode_cursor(post: Post) -> str:
-    """An opaque cursor pointing just after ``post`` in newest-first order."""
-    raw = f"{post.submitted_at.isoformat()}|{post.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """Read a cursor this API issued, or raise UnprocessableContent."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, post_id = raw.split("|", 1)
-        moment = datetime.fromisoformat(at)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise UnprocessableContent("cursor is not one this API issued") from exc
-    if moment.tzinfo is None or normalize_id(post_id) != post_id:
-        raise UnprocessableContent("cursor is not one this API issued")
-    return moment, post_id
-
-
 def page(
     *, session: Session, filters: PostFilters, limit: int, cursor: str | None
 ) -> tuple[list[PostView], str | None]:
@@ -94,4 +73,5 @@ def page(
     more = len(posts) > limit
     posts = posts[:limit]
     views = [view(session=session, post=post) for post in posts]
-    return views, encode_cursor(posts[-1]) if more and posts else None
+    last = posts[-1] if more and posts else None
+    return views, encode_cursor(last.submitted_at, last.id) if last else None

@@ -27,11 +27,13 @@ def healthz(request: Request) -> JSONResponse:
     if chromium is not None and not chromium.exists():
         chromium = None
     ok = database == "ok"
+    worker = request.app.state.worker
     health = Health(
         status="ok" if ok else "unavailable",
         version=archiver.__version__,
         database=database,
         chromium=str(chromium) if chromium else None,
+        worker=("running" if worker.running else "stopped") if worker is not None else "off",
     )
     return JSONResponse(health.model_dump(), status_code=200 if ok else 503)
 

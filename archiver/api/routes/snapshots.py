@@ -1,0 +1,183 @@
+"""Snapshots, checks and their artifacts: ``/api/v1/posts/{id}/snapshots|checks``,
+``/api/v1/snapshots/{id}`` and the exact bytes behind every hash."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from archiver import urls
+from archiver.api.deps import SessionDep
+from archiver.api.schemas import (
+    ArtifactRef,
+    Author,
+    CheckList,
+    CheckOut,
+    MediaOut,
+    RawRef,
+    SnapshotOut,
+)
+from archiver.db.models import Check, Snapshot
+from archiver.services import posts, snapshots
+from archiver.storage import BlobStore
+
+router = APIRouter(prefix=urls.API, tags=["snapshots"])
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+ARTIFACT: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {}}, "description": "the exact bytes"},
+    404: PROBLEM,
+}
+
+
+def snapshot_out(snapshot: Snapshot) -> SnapshotOut:
+    """The API shape of a snapshot."""
+    has_author = snapshot.author_id or snapshot.author_handle or snapshot.author_name
+    return SnapshotOut(
+        id=snapshot.id,
+        post_id=snapshot.post_id,
+        captured_at=snapshot.captured_at,
+        version_id=snapshot.version_id,
+        text=snapshot.text,
+        lang=snapshot.lang,
+        author=Author(
+            id=snapshot.author_id, handle=snapshot.author_handle, name=snapshot.author_name
+        )
+        if has_author
+        else None,
+        posted_at=snapshot.posted_at,
+        edited_at=snapshot.edited_at,
+        media=[
+            MediaOut.model_validate(
+                {
+                    **entry,
+                    "download_url": urls.snapshot_media(snapshot.id, entry["sha256"])
+                    if entry.get("sha256")
+                    else None,
+                }
+            )
+            for entry in snapshot.media
+        ],
+        metrics=snapshot.metrics,
+        quoted_post=snapshot.quoted_post,
+        reply_to=snapshot.reply_to,
+        edit_history_ids=snapshot.edit_history_ids,
+        raw=RawRef(
+            sha256=snapshot.raw_sha256,
+            url=urls.snapshot_raw(snapshot.id),
+            source_url=snapshot.raw_url,
+            content_type=snapshot.raw_content_type,
+        )
+        if snapshot.raw_sha256
+        else None,
+        screenshot=None,
+        warc=ArtifactRef(sha256=snapshot.warc_sha256, url=urls.snapshot_warc(snapshot.id))
+        if snapshot.warc_sha256
+        else None,
+        software_version=snapshot.software_version,
+        extra=snapshot.extra,
+    )
+
+
+def check_out(check: Check) -> CheckOut:
+    """The API shape of a check."""
+    return CheckOut(
+        id=check.id,
+        checked_at=check.checked_at,
+        outcome=check.outcome,
+        reason=check.reason,
+        error=check.error,
+        evidence=check.evidence,
+        retry_after=check.retry_after,
+        http_status=check.http_status,
+        elapsed_ms=check.elapsed_ms,
+        snapshot_id=check.snapshot_id,
+        warc=ArtifactRef(sha256=check.warc_sha256, url=urls.check_warc(check.id))
+        if check.warc_sha256
+        else None,
+    )
+
+
+def artifact_response(artifact: snapshots.Artifact, sha256: str) -> Response:
+    """Exact bytes with their exact type; never sniffed, never run as a page of ours."""
+    digest = base64.b64encode(binascii.unhexlify(sha256)).decode()
+    return Response(
+        content=artifact.body,
+        media_type=artifact.media_type,
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Content-Disposition": f'attachment; filename="{artifact.filename}"',
+            "ETag": f'"{sha256}"',
+            "Repr-Digest": f"sha-256=:{digest}:",
+            "Cache-Control": "public, max-age=31536000, immutable",
+        },
+    )
+
+
+def _blobs(request: Request) -> BlobStore:
+    store: BlobStore = request.app.state.blobs
+    return store
+
+
+@router.get("/posts/{post_id}/snapshots", responses={404: PROBLEM})
+def post_snapshots(post_id: str, session: SessionDep) -> list[SnapshotOut]:
+    """A post's snapshots, oldest first."""
+    post = posts.get(session=session, post_id=post_id).post
+    return [snapshot_out(s) for s in snapshots.list_snapshots(session=session, post_id=post.id)]
+
+
+@router.get("/posts/{post_id}/checks", responses={404: PROBLEM, 422: PROBLEM})
+def post_checks(
+    post_id: str,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> CheckList:
+    """A post's observation log, newest first."""
+    post = posts.get(session=session, post_id=post_id).post
+    rows, next_cursor = snapshots.checks_page(
+        session=session, post_id=post.id, limit=limit, cursor=cursor
+    )
+    return CheckList(items=[check_out(c) for c in rows], next=next_cursor)
+
+
+@router.get("/snapshots/{snapshot_id}", responses={404: PROBLEM})
+def get_snapshot(snapshot_id: str, session: SessionDep) -> SnapshotOut:
+    """One snapshot with the hash of every artifact."""
+    return snapshot_out(snapshots.get_snapshot(session=session, snapshot_id=snapshot_id))
+
+
+@router.get("/snapshots/{snapshot_id}/raw", responses=ARTIFACT, response_class=Response)
+def snapshot_raw(snapshot_id: str, session: SessionDep, request: Request) -> Response:
+    """The raw upstream body, byte for byte, with the type the platform gave it."""
+    snapshot = snapshots.get_snapshot(session=session, snapshot_id=snapshot_id)
+    artifact = snapshots.raw_artifact(snapshot, _blobs(request))
+    return artifact_response(artifact, snapshot.raw_sha256 or "")
+
+
+@router.get("/snapshots/{snapshot_id}/warc", responses=ARTIFACT, response_class=Response)
+def snapshot_warc(snapshot_id: str, session: SessionDep, request: Request) -> Response:
+    """The WARC of the capture, byte for byte."""
+    snapshot = snapshots.get_snapshot(session=session, snapshot_id=snapshot_id)
+    artifact = snapshots.warc_artifact(snapshot.id, snapshot.warc_sha256, _blobs(request))
+    return artifact_response(artifact, snapshot.warc_sha256 or "")
+
+
+@router.get("/snapshots/{snapshot_id}/media/{sha256}", responses=ARTIFACT, response_class=Response)
+def snapshot_media(
+    snapshot_id: str, sha256: str, session: SessionDep, request: Request
+) -> Response:
+    """One photo or video of the snapshot, byte for byte."""
+    snapshot = snapshots.get_snapshot(session=session, snapshot_id=snapshot_id)
+    return artifact_response(snapshots.media_artifact(snapshot, sha256, _blobs(request)), sha256)
+
+
+@router.get("/checks/{check_id}/warc", responses=ARTIFACT, response_class=Response)
+def check_warc(check_id: str, session: SessionDep, request: Request) -> Response:
+    """The WARC of one observation: what the platform answered, gone answers included."""
+    check = snapshots.get_check(session=session, check_id=check_id)
+    artifact = snapshots.warc_artifact(check.id, check.warc_sha256, _blobs(request))
+    return artifact_response(artifact, check.warc_sha256 or "")

@@ -1,0 +1,43 @@
+"""When to look at a post next: the re-check schedule and back-off after failures.
+
+Pure: no I/O; the caller passes the clock in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+#: Back-off after failed observations: 1 min, doubling, at most 6 hours.
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
+
+
+def next_scheduled(anchor: datetime, offsets: Sequence[timedelta], now: datetime) -> datetime:
+    """The first ``anchor + offset`` after ``now``; past the last, its interval repeats.
+
+    With offsets ``10m, 1h, 1d`` the checks fall at +10m, +1h, +1d, +2d, +3d…
+    """
+    if not offsets:
+        raise ValueError("a schedule needs at least one offset")
+    for offset in offsets:
+        if anchor + offset > now:
+            return anchor + offset
+    last = offsets[-1]
+    interval = last - offsets[-2] if len(offsets) > 1 else last
+    elapsed = now - (anchor + last)
+    steps: int = elapsed // interval + 1
+    return anchor + last + steps * interval
+
+
+def backoff(failures: int) -> timedelta:
+    """How long to wait after ``failures`` consecutive failed observations (1 or more)."""
+    exponent = min(max(failures, 1) - 1, 20)
+    wait: timedelta = BACKOFF_FIRST * (1 << exponent)
+    return min(wait, BACKOFF_MAX)
+
+
+def after_failure(now: datetime, failures: int, retry_after: datetime | None = None) -> datetime:
+    """When to try again after a failure: the back-off, or later if the platform asked."""
+    due = now + backoff(failures)
+    return max(due, retry_after) if retry_after is not None else due

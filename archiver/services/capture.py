@@ -1,0 +1,207 @@
+"""Observing a post: fetch it from its platform, keep the evidence, record what was seen.
+
+Steps (each one call):
+1. load the post and rebuild its reference from the stored canonical URL;
+2. fetch it through its platform adapter and the outbound gate;
+3. download its media through the gate (live answers only);
+4. store every raw body and one WARC of every exchange, content-addressed;
+5. record the check, and on a first live answer the first snapshot;
+6. move the post's state on: live, suspected or confirmed gone, or back-off after a failure;
+7. schedule the next observation and release the lease.
+
+Later observations of a live post (edits, deletions) belong to the re-check service; this one
+brings a pending post to its first snapshot and never calls it gone on one answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+import archiver
+from archiver import cadence
+from archiver.config import Settings
+from archiver.db import repository
+from archiver.db.models import Check, Post
+from archiver.detect.confirm import Seen, confirmed_gone
+from archiver.domain import (
+    CheckOutcome,
+    Failed,
+    FailureKind,
+    Gone,
+    HttpExchange,
+    Live,
+    Observation,
+    PostRef,
+    PostStatus,
+)
+from archiver.platforms import adapter_for, match_url
+from archiver.platforms.base import Fetcher
+from archiver.services import evidence
+from archiver.storage import BlobStore
+from archiver.units import parse_schedule
+
+SOFTWARE = f"Archiver/{archiver.__version__}"
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureDeps:
+    """What observing a post needs, built once by the driver."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]  # a write session factory
+    blobs: BlobStore
+    fetcher: Fetcher
+    clock: Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSummary:
+    """What one observation found, for logs and ``--wait`` callers."""
+
+    post_id: str
+    check_id: str
+    outcome: CheckOutcome
+    snapshot_id: str | None
+    status: PostStatus
+
+
+def _reference(post: Post) -> PostRef:
+    ref = match_url(post.canonical_url) or match_url(post.url)
+    if ref is None:  # cannot happen for a post we accepted; a bug if it does
+        raise RuntimeError(f"post {post.id} has no recognisable URL")
+    return ref
+
+
+async def observe(post_id: str, deps: CaptureDeps) -> CheckSummary:
+    """Observe one (leased) post and record the outcome; see the module docstring."""
+    post, ref = await asyncio.to_thread(_load, deps, post_id)  # 1
+    started = time.perf_counter()
+    observation = await adapter_for(ref).fetch(ref, deps.fetcher)  # 2
+    media = await evidence.download_media(observation, deps)  # 3
+    stored = await asyncio.to_thread(
+        evidence.store, observation, media, deps.blobs, software=SOFTWARE
+    )  # 4
+    elapsed_ms = round((time.perf_counter() - started) * 1000)
+    return await asyncio.to_thread(
+        _record, deps, post.id, observation, stored, elapsed_ms
+    )  # 5, 6, 7
+
+
+def _load(deps: CaptureDeps, post_id: str) -> tuple[Post, PostRef]:
+    with deps.sessions() as session:
+        post = repository.get_post(session=session, post_id=post_id)
+        if post is None:
+            raise LookupError(f"post {post_id} vanished from the database")
+        return post, _reference(post)
+
+
+def _http_status(observation: Observation) -> int | None:
+    exchanges: tuple[HttpExchange, ...] = observation.exchanges
+    return exchanges[-1].status if exchanges else None
+
+
+def _record(
+    deps: CaptureDeps,
+    post_id: str,
+    observation: Observation,
+    stored: evidence.Stored,
+    elapsed_ms: int,
+) -> CheckSummary:
+    now = deps.clock()
+    with deps.sessions() as session, session.begin():
+        post = repository.get_post(session=session, post_id=post_id)
+        if post is None:
+            raise LookupError(f"post {post_id} vanished from the database")
+        check = Check(
+            post_id=post.id,
+            checked_at=now,
+            http_status=_http_status(observation),
+            elapsed_ms=elapsed_ms,
+            warc_sha256=stored.warc_sha256,
+        )
+        match observation:
+            case Live():
+                snapshot = evidence.snapshot_row(post, observation, stored, now, SOFTWARE)
+                repository.add_snapshot(session=session, snapshot=snapshot)
+                check.outcome = CheckOutcome.CHANGED
+                check.snapshot_id = snapshot.id
+            case Gone(reason=reason, evidence=said):
+                check.outcome = CheckOutcome.GONE
+                check.reason = reason
+                check.evidence = said
+            case Failed(kind=kind, detail=detail, retry_after=retry_after):
+                limited = kind is FailureKind.RATE_LIMITED
+                check.outcome = CheckOutcome.RATE_LIMITED if limited else CheckOutcome.ERROR
+                check.error = f"{kind.value}: {detail}"
+                check.retry_after = retry_after
+        repository.add_check(session=session, check=check)
+        match observation:
+            case Live():
+                _became_live(post, observation, deps.settings, now)
+            case Gone():
+                _seen_gone(session, post, deps.settings, now)
+            case Failed(retry_after=retry_after):
+                post.failure_count += 1
+                post.next_check_at = cadence.after_failure(now, post.failure_count, retry_after)
+        post.last_checked_at = now
+        post.lease_until = None
+        return CheckSummary(
+            post_id=post.id,
+            check_id=check.id,
+            outcome=check.outcome,
+            snapshot_id=check.snapshot_id,
+            status=post.status,
+        )
+
+
+def _became_live(post: Post, live: Live, settings: Settings, now: datetime) -> None:
+    data = live.data
+    post.status = PostStatus.LIVE
+    post.suspected_status = None
+    post.failure_count = 0
+    if data.author is not None:
+        post.author_id = data.author.id
+        post.author_handle = data.author.handle
+        post.author_name = data.author.name
+    post.posted_at = data.posted_at
+    if data.post_id == post.platform_post_id and data.url:
+        post.canonical_url = data.url
+    if post.first_captured_at is None:
+        post.first_captured_at = now
+    post.next_check_at = _next_regular(post, settings, now)
+
+
+def _next_regular(post: Post, settings: Settings, now: datetime) -> datetime | None:
+    if post.recheck == "off":
+        return None
+    offsets = settings.recheck_schedule
+    if post.recheck:
+        offsets = parse_schedule(post.recheck)
+    anchor = post.first_captured_at or post.submitted_at
+    return cadence.next_scheduled(anchor, offsets, now)
+
+
+def _seen_gone(session: Session, post: Post, settings: Settings, now: datetime) -> None:
+    history = [
+        Seen(at=c.checked_at, outcome=c.outcome, reason=c.reason)
+        for c in repository.recent_checks(
+            session=session, post_id=post.id, limit=4 * settings.deletion_confirmations + 8
+        )
+    ]
+    confirmed = confirmed_gone(
+        history, needed=settings.deletion_confirmations, span=settings.confirm_after
+    )
+    post.failure_count = 0
+    if confirmed is None:
+        post.suspected_status = history[-1].reason
+        post.next_check_at = now + settings.confirm_after
+        return
+    post.status = confirmed
+    post.suspected_status = None
+    post.next_check_at = _next_regular(post, settings, now)

@@ -1,0 +1,114 @@
+"""The capture worker: one APScheduler interval job that drains due posts from the database.
+
+The database holds what is due (``posts.next_check_at``) and who holds it (``lease_until``);
+APScheduler only wakes the drain every ``poll`` seconds, so nothing is lost when the process
+dies: an unfinished post's lease runs out and the next drain takes it again. One worker per
+process (``archiver serve`` runs one beside the API; ``archiver worker`` runs one alone);
+several may share one PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from archiver.config import Settings
+from archiver.db import repository
+from archiver.db.session import create_db_engine, create_session_factory, transaction
+from archiver.domain import PostStatus
+from archiver.egress import Egress
+from archiver.services.capture import CaptureDeps, CheckSummary, observe
+from archiver.storage import LocalBlobStore
+
+log = logging.getLogger("archiver.worker")
+
+#: How long a worker may hold a post before another may take it (a crash's worst delay).
+LEASE = timedelta(minutes=5)
+#: Statuses the worker observes; live posts are re-checked by the scheduler's own service.
+CAPTURE_STATUSES = (PostStatus.PENDING,)
+
+
+class Worker:
+    """Drains due posts with bounded concurrency; start it inside a running event loop."""
+
+    def __init__(
+        self, settings: Settings, *, clock: Callable[[], datetime], poll_seconds: float = 1.0
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self.engine = create_db_engine(settings.database_url)
+        self.sessions = create_session_factory(self.engine, write=True)
+        self.egress = Egress(settings)
+        self.deps = CaptureDeps(
+            settings=settings,
+            sessions=self.sessions,
+            blobs=LocalBlobStore(settings.data_dir / "blobs"),
+            fetcher=self.egress,
+            clock=clock,
+        )
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.completed = 0
+
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler is running."""
+        return bool(self.scheduler.running)
+
+    def start(self) -> None:
+        """Start draining every ``poll_seconds`` (and at once)."""
+        self.scheduler.add_job(
+            self.drain,
+            "interval",
+            seconds=self.poll_seconds,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=self.clock(),
+            id="drain",
+        )
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        """Stop taking work; leases of anything unfinished simply run out."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.egress.aclose()
+        self.engine.dispose()
+
+    def _claim(self, limit: int) -> list[str]:
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            return repository.claim_due_posts(
+                session=session,
+                now=now,
+                lease_until=now + LEASE,
+                limit=limit,
+                statuses=CAPTURE_STATUSES,
+            )
+
+    async def drain(self) -> int:
+        """Observe every post due now, at most ``capture_concurrency`` at a time."""
+        limit = max(1, self.settings.check_concurrency)
+        done = 0
+        while True:
+            claimed = await asyncio.to_thread(self._claim, limit)
+            if not claimed:
+                return done
+            results = await asyncio.gather(
+                *(self._observe_one(post_id) for post_id in claimed), return_exceptions=False
+            )
+            done += sum(1 for result in results if result is not None)
+
+    async def _observe_one(self, post_id: str) -> CheckSummary | None:
+        try:
+            summary = await observe(post_id, self.deps)
+        except Exception:  # a bug: log it; the lease runs out and the post is tried again
+            log.exception("observing post %s failed", post_id)
+            return None
+        self.completed += 1
+        log.info("post %s: %s (status %s)", post_id, summary.outcome.value, summary.status.value)
+        return summary
