@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from archiver.egress.addresses import Resolver, address_refusal, parse_numeric_ipv4
 from archiver.egress.gate import USER_AGENT, Egress
-from archiver.egress.ratelimit import parse_retry_after
+from archiver.ratelimits import parse_retry_after
 
 __all__ = [
     "USER_AGENT",

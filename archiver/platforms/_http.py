@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -32,12 +31,11 @@ from archiver.errors import (
     EgressTooLarge,
 )
 from archiver.platforms.base import Fetcher
+from archiver.ratelimits import parse_retry_after
 
 #: Cap on a JSON answer: posts are kilobytes; anything near this is not what we asked for.
 MAX_JSON_BYTES: Final = 2 * 1024 * 1024
 JSON_HEADERS: Final = {"Accept": "application/json"}
-#: A reset header above this is an epoch timestamp, below it a number of seconds from now.
-_EPOCH_THRESHOLD: Final = 1_000_000_000
 
 _EGRESS_KINDS: Final = (
     (EgressTimeout, FailureKind.TIMEOUT),
@@ -79,42 +77,9 @@ def host_of(url: str) -> str:
 
 
 def retry_after_from(exchange: HttpExchange, now: datetime) -> datetime | None:
-    """When the platform said to come back, from ``Retry-After`` (seconds or an HTTP date),
-    ``X-RateLimit-Reset`` / ``x-rate-limit-reset`` (ISO timestamp or epoch seconds) or
-    ``RateLimit-Reset`` (epoch seconds, or seconds from now when small); ``None`` if none says.
-
-    A time already past comes back as ``now``.
-    """
-    for name in ("retry-after", "x-ratelimit-reset", "x-rate-limit-reset", "ratelimit-reset"):
-        value = exchange.header(name)
-        when = _reset_time(value.strip(), now) if value else None
-        if when is not None:
-            return max(when, now)
-    return None
-
-
-def _reset_time(value: str, now: datetime) -> datetime | None:
-    try:
-        number = float(value)
-    except ValueError:
-        return _timestamp(value)
-    if number < 0 or number != number or number > 1e12:
-        return None
-    if number >= _EPOCH_THRESHOLD:
-        return datetime.fromtimestamp(number, UTC)
-    return now + timedelta(seconds=number)
-
-
-def _timestamp(value: str) -> datetime | None:
-    """An ISO 8601 timestamp or an HTTP date, as aware UTC."""
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    """When the platform said to come back (see ``archiver.ratelimits``); never before now."""
+    when = parse_retry_after(exchange.response_headers, now)
+    return None if when is None else max(when, now)
 
 
 def failure_kind(error: EgressError) -> FailureKind:
