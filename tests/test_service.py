@@ -3,15 +3,7 @@ submissions of one post store it once."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -21,75 +13,9 @@ from sqlalchemy import Engine
 from archiver.config import Settings
 from archiver.db.models import Post
 from tests.conftest import count_rows
+from tests.service import create_key, running_service
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def service_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVER_")}
-    env.update(
-        ARCHIVER_DATABASE_URL=settings.database_url,
-        ARCHIVER_DATA_DIR=str(settings.data_dir),
-        ARCHIVER_SCREENSHOTS_DIR=str(settings.screenshots_dir),
-    )
-    return env
-
-
-@contextmanager
-def running_service(settings: Settings, cwd: Path) -> Iterator[str]:
-    """Run ``archiver serve`` as its own process; yield its base URL; SIGKILL it afterwards."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "archiver", "serve", "--no-worker", "--port", str(port)],
-        cwd=cwd,
-        env=service_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(
-                    f"service exited: {process.stderr.read().decode() if process.stderr else ''}"
-                )
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("service did not become healthy within 60 s")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.send_signal(signal.SIGKILL)  # a crash, not a polite shutdown
-        process.wait(timeout=30)
-        if process.stderr:
-            process.stderr.close()
-
-
-def create_key(settings: Settings, cwd: Path) -> dict[str, str]:
-    """Create a key with the real command; return the headers that carry it."""
-    created = subprocess.run(
-        [sys.executable, "-m", "archiver", "keys", "create", "service-test"],
-        cwd=cwd,
-        env=service_env(settings),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    secret = created.stdout.strip()
-    assert secret.startswith("arch_")
-    return {"Authorization": f"Bearer {secret}"}
 
 
 def test_an_accepted_submission_survives_a_crash(settings: Settings, tmp_path: Path) -> None:

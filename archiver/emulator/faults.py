@@ -1,0 +1,121 @@
+"""What a failure mode answers, in each platform family's own words.
+
+* ``rate_limit``: 429 with the family's body and rate-limit headers (X ``x-rate-limit-*``
+  epoch; Mastodon ``X-RateLimit-*`` with an ISO reset; Bluesky ``RateLimit-*`` epoch).
+* ``error``: the given 4xx/5xx status (500 and 503 with the family's JSON; others an HTML
+  gateway page).
+* ``auth_required``: Mastodon 401 ``This API requires an authenticated user`` (web pages
+  redirect to the sign-in page); X and Bluesky their 401s; media 403.
+* ``non_json``: 200 ``text/html`` garbage (a bot-wall page).
+* ``truncated``: the normal answer with its headers, body cut in half.
+* ``hang``: the normal answer after ``seconds`` (never, when none are given).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from datetime import timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from archiver.emulator import pages
+from archiver.emulator.common import Ctx, Handler, html_response, iso_us, json_response, now
+from archiver.emulator.common import text_response as text
+from archiver.emulator.model import Failure
+
+_ERRORS: dict[tuple[str, int], dict[str, Any]] = {
+    ("x", 500): {"errors": [{"message": "Internal error", "code": 131}]},
+    ("x", 503): {"errors": [{"message": "Over capacity", "code": 130}]},
+    ("mastodon", 500): {"error": "We're sorry, but something went wrong on our end."},
+    ("mastodon", 503): {"error": "Remote data could not be fetched"},
+    ("bluesky", 500): {"error": "InternalServerError", "message": "Internal Server Error"},
+    ("bluesky", 503): {"error": "NotEnoughResources", "message": "Not Enough Resources"},
+}
+
+
+def rate_limited(family: str, retry_after: int) -> Response:
+    """A 429 as the family sends it."""
+    reset = now() + timedelta(seconds=retry_after)
+    epoch = str(int(reset.timestamp()))
+    body: dict[str, Any]
+    if family == "x":
+        body = {"errors": [{"message": "Rate limit exceeded", "code": 88}]}
+        headers = {
+            "x-rate-limit-limit": "500",
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": epoch,
+        }
+        return json_response(body, 429, headers)
+    if family == "mastodon":
+        headers = {
+            "X-RateLimit-Limit": "300",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": iso_us(reset),
+        }
+        return json_response({"error": "Too many requests"}, 429, headers)
+    if family == "bluesky":
+        body = {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}
+        headers = {
+            "RateLimit-Limit": "3000",
+            "RateLimit-Remaining": "0",
+            "RateLimit-Reset": epoch,
+            "RateLimit-Policy": "3000;w=300",
+        }
+        return json_response(body, 429, headers)
+    return text("Too Many Requests", 429)
+
+
+def server_error(family: str, status: int) -> Response:
+    """A 4xx/5xx answer as the family sends it."""
+    body = _ERRORS.get((family, status))
+    if body is not None:
+        return json_response(body, status)
+    return html_response(
+        f"<html><head><title>{status}</title></head><body><center><h1>{status}</h1></center>"
+        "<hr><center>nginx</center></body></html>",
+        status,
+    )
+
+
+def auth_required(family: str, request: Request) -> Response:
+    """What an origin answers an unauthenticated caller when it requires authentication."""
+    if family == "mastodon":
+        if request.url.path.startswith("/api/"):
+            return json_response({"error": "This API requires an authenticated user"}, 401)
+        return RedirectResponse("/auth/sign_in", 302)
+    if family == "x":
+        return json_response(
+            {"errors": [{"code": 32, "message": "Could not authenticate you."}]}, 401
+        )
+    if family == "bluesky":
+        return json_response({"error": "AuthMissing", "message": "Authentication Required"}, 401)
+    return text("Forbidden", 403)
+
+
+async def apply(failure: Failure, request: Request, ctx: Ctx, handler: Handler) -> Response:
+    """Answer ``request`` in failure mode ``failure``."""
+    family = ctx.origin.family
+    if failure.mode == "hang":
+        seconds = failure.seconds if failure.seconds is not None else math.inf
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if ctx.stopping.is_set():
+                return text("The emulator is stopping", 503)
+            await asyncio.sleep(min(0.05, left))
+        return await handler(request, ctx)
+    if failure.mode == "truncated":
+        response = await handler(request, ctx)
+        body = bytes(response.body)
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(body[: len(body) // 2], status_code=response.status_code, headers=headers)
+    if failure.mode == "non_json":
+        return html_response(pages.garbage_page())
+    if failure.mode == "rate_limit":
+        return rate_limited(family, failure.retry_after_seconds)
+    if failure.mode == "auth_required":
+        return auth_required(family, request)
+    return server_error(family, failure.status)

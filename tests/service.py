@@ -1,0 +1,94 @@
+"""Running the real ``archiver`` command as its own process, for tests that need one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from archiver.config import Settings
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def service_env(settings: Settings, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a service process on the test's database and folders."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVER_")}
+    env.update(
+        ARCHIVER_DATABASE_URL=settings.database_url,
+        ARCHIVER_DATA_DIR=str(settings.data_dir),
+        ARCHIVER_SCREENSHOTS_DIR=str(settings.screenshots_dir),
+    )
+    env.update(extra or {})
+    return env
+
+
+def create_key(settings: Settings, cwd: Path) -> dict[str, str]:
+    """Create a key with the real command; return the headers that carry it."""
+    created = subprocess.run(
+        [sys.executable, "-m", "archiver", "keys", "create", "service-test"],
+        cwd=cwd,
+        env=service_env(settings),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    secret = created.stdout.strip()
+    assert secret.startswith("arch_")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@contextmanager
+def running_service(
+    settings: Settings,
+    cwd: Path,
+    *,
+    args: Sequence[str] = ("--no-worker",),
+    env: Mapping[str, str] | None = None,
+) -> Iterator[str]:
+    """Run ``archiver serve`` as its own process; yield its base URL; SIGKILL it afterwards.
+
+    Its output goes to ``cwd/service.log``, quoted when the service fails to start.
+    """
+    port = free_port()
+    log_path = cwd / f"service-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "archiver", "serve", *args, "--port", str(port)],
+            cwd=cwd,
+            env=service_env(settings, env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"service exited: {log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("service did not become healthy within 60 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.send_signal(signal.SIGKILL)  # a crash, not a polite shutdown
+        process.wait(timeout=30)
