@@ -6,11 +6,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help setup chromium migrate serve test lint format clean
+.PHONY: help setup chromium migrate serve test lint format clean demo
 
 help:
 	@echo "make serve   run Archiver on http://127.0.0.1:8000 (SQLite in data/, screenshots/)"
 	@echo "make test    run the test suite (PostgreSQL tests need ARCHIVER_TEST_DATABASE_URL)"
+	@echo "make demo    capture demo posts from a local platform emulator (no internet needed)"
 	@echo "make lint    ruff, ruff format --check, mypy --strict, import-linter"
 
 $(STAMP): pyproject.toml
@@ -29,6 +30,9 @@ migrate: $(STAMP)
 
 serve: setup migrate
 	$(BIN)/archiver serve
+
+demo: setup
+	$(BIN)/archiver demo
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -164,6 +165,15 @@ def cmd_submit(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_demo(_settings: Settings, args: argparse.Namespace) -> int:
+    """``archiver demo``: emulator + service + demo posts, no internet needed."""
+    from archiver.demo import run_demo
+
+    return run_demo(
+        host=args.host, port=args.port, folder=Path(args.folder), once=args.once, prepare=prepare
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="archiver", description=archiver.__doc__)
@@ -198,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = key_commands.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("key_id", help="the key's ID, from `archiver keys list`")
     revoke.set_defaults(handler=cmd_keys_revoke)
+
+    demo = commands.add_parser("demo", help="capture demo posts from a local platform emulator")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--folder", default="data/demo", help="the demo's own database and files")
+    demo.add_argument("--once", action="store_true", help="stop once every post is captured")
+    demo.set_defaults(handler=cmd_demo)
 
     submit = commands.add_parser("submit", help="submit post URLs for capture")
     submit.add_argument("urls", nargs="+", metavar="URL")

@@ -176,3 +176,22 @@ def test_an_unreachable_platform_is_an_error_and_the_post_stays_pending(
         assert checks[0]["outcome"] == "error"
         assert stored["status"] == "pending" and stored["suspected_status"] is None
         assert stored["next_check_at"] > checks[0]["checked_at"]
+
+
+def test_the_demo_captures_every_demo_post(tmp_path: Path) -> None:
+    """`archiver demo --once` starts the emulator and the service and captures every post."""
+    import subprocess
+    import sys
+
+    from tests.service import free_port
+
+    completed = subprocess.run(
+        [
+            sys.executable, "-m", "archiver", "demo", "--once",
+            "--port", str(free_port()), "--folder", str(tmp_path / "demo"),
+        ],
+        cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.count(" live ") >= 8
+    assert " pending " not in completed.stdout
