@@ -56,3 +56,8 @@ def snapshot_media(snapshot_id: str, sha256: str) -> str:
 def check_warc(check_id: str) -> str:
     """The WARC of one observation (kept for gone answers too)."""
     return f"{API}/checks/{check_id}/warc"
+
+
+def snapshot_screenshot(snapshot_id: str) -> str:
+    """The PNG of a snapshot, byte for byte."""
+    return f"{API}/snapshots/{snapshot_id}/screenshot.png"

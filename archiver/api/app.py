@@ -64,6 +64,7 @@ def create_app(
     app.state.chromium = None
     app.state.worker = None
     app.state.blobs = LocalBlobStore(settings.data_dir / "blobs")
+    app.state.screenshots = LocalBlobStore(settings.screenshots_dir)
     problems.install(app)
     app.include_router(posts.router)
     app.include_router(snapshots.router)

@@ -103,6 +103,19 @@ class RawRef(ArtifactRef):
     content_type: str | None
 
 
+class ScreenshotOut(BaseModel):
+    """A PNG of the post: the platform's own page, or Archiver's card of the captured data."""
+
+    url: str
+    sha256: str
+    width: int | None
+    height: int | None
+    source: str  # "platform" | "archiver_card"
+    browser_version: str | None
+    taken_at: Timestamp | None
+    page_url: str | None
+
+
 class MediaOut(BaseModel):
     """A photo or video of the post, kept with its hash."""
 
@@ -132,7 +145,7 @@ class SnapshotOut(BaseModel):
     reply_to: dict[str, Any] | None
     edit_history_ids: list[str]
     raw: RawRef | None
-    screenshot: dict[str, Any] | None
+    screenshot: ScreenshotOut | None
     warc: ArtifactRef | None
     software_version: str
     extra: dict[str, Any]
@@ -152,6 +165,7 @@ class CheckOut(BaseModel):
     elapsed_ms: int | None
     snapshot_id: str | None
     warc: ArtifactRef | None
+    screenshot_error: str | None
 
 
 class CheckList(BaseModel):

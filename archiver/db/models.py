@@ -157,6 +157,9 @@ class Snapshot(Base):
     screenshot_height: Mapped[int | None] = mapped_column(Integer)
     screenshot_source: Mapped[str | None] = mapped_column(String(16))
     browser_version: Mapped[str | None] = mapped_column(String(100))
+    screenshot_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The page that was rendered (the platform's embed page), when it was the platform's.
+    screenshot_url: Mapped[str | None] = mapped_column(Text)
     software_version: Mapped[str] = mapped_column(String(32))
     # The platform's ID of the version captured (an edited X post has a new ID per version).
     version_id: Mapped[str | None] = mapped_column(String(512))
@@ -184,6 +187,8 @@ class Check(Base):
     evidence: Mapped[str | None] = mapped_column(Text)
     # Every exchange of this observation, as WARC (kept for gone answers too: proof of absence).
     warc_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Why the platform's page could not be rendered (then the screenshot is Archiver's card).
+    screenshot_error: Mapped[str | None] = mapped_column(Text)
     snapshot_id: Mapped[str | None] = mapped_column(ForeignKey("snapshots.id", ondelete="SET NULL"))
 
 

@@ -7,8 +7,8 @@ Account states look like this per platform:
   account that no longer exists".
 * Mastodon / Truth Social: ``suspended`` → statuses 404, web page 410, lookup answers the
   account with ``"suspended": true``; ``takedown``/``deactivated`` → 404 everywhere, page 410;
-  ``withheld`` (temporary suspension) → statuses 404, page 403; ``protected`` (locked, posts
-  followers-only) → statuses 404, page 404.
+  ``withheld`` (temporary suspension) → statuses 404, page 403, lookup ``"suspended": true``;
+  ``protected`` (locked, posts followers-only) → statuses 404, page 404.
 * Bluesky: ``suspended``/``takedown``/``withheld`` → getPostThread 400 NotFound, getProfile
   400 AccountTakedown; ``deactivated`` → NotFound / AccountDeactivated; ``protected`` → posts
   served with the author's ``!no-unauthenticated`` label, the embed refuses (403).

@@ -64,7 +64,7 @@ def account_json(account: Account) -> dict[str, Any]:
             tv_onboarded=False,
             tv_account=False,
         )
-    if account.state == "suspended":
+    if account.state in ("suspended", "withheld"):  # withheld: suspended, for now
         data.update(display_name="", note="", fields=[], statuses_count=0, suspended=True)
     return data
 

@@ -137,9 +137,11 @@ class MastodonAdapter:
         exchange = await calls.get(f"https://{host}/api/v1/statuses/{ref.post_id}")
         if isinstance(exchange, Failed):
             return exchange
-        if exchange.status == 404 and json_object(exchange) is not None:
+        # Mastodon's API answers its errors in JSON: a bare 404 or 410 page is not it speaking.
+        spoke = json_object(exchange) is not None
+        if exchange.status == 404 and spoke:
             return await _not_found(calls, host, ref.author_handle)
-        if exchange.status == 410:
+        if exchange.status == 410 and spoke:
             said = f"{host} answers 410 Gone: the author's account is suspended."
             return calls.gone(PostStatus.SUSPENDED, said)
         if exchange.status != 200:
@@ -213,7 +215,7 @@ async def _not_found(calls: Exchanges, host: str, handle: str | None) -> Observa
     if isinstance(lookup, Failed):
         detail = f"{said}, and looking up @{handle} failed: {lookup.detail}"
         return calls.failed(lookup.kind, detail, lookup.retry_after)
-    if lookup.status in (404, 410):
+    if lookup.status in (404, 410) and json_object(lookup) is not None:
         why = f"{said}; @{handle} is not found either (suspended or removed account)."
         return calls.gone(PostStatus.SUSPENDED, why)
     if lookup.status != 200:

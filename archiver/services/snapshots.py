@@ -70,6 +70,12 @@ def warc_artifact(owner_id: str, sha256: str | None, blobs: BlobStore) -> Artifa
     return Artifact(_read(blobs, sha256, "WARC"), "application/warc", f"{owner_id}.warc.gz")
 
 
+def screenshot_artifact(snapshot: Snapshot, screenshots: BlobStore) -> Artifact:
+    """The PNG of a snapshot."""
+    body = _read(screenshots, snapshot.screenshot_sha256, "screenshot")
+    return Artifact(body, "image/png", f"{snapshot.id}.png")
+
+
 def media_artifact(snapshot: Snapshot, sha256: str, blobs: BlobStore) -> Artifact:
     """One media file of a snapshot (only hashes the snapshot names are served)."""
     for entry in snapshot.media:

@@ -18,6 +18,7 @@ from archiver.api.schemas import (
     CheckOut,
     MediaOut,
     RawRef,
+    ScreenshotOut,
     SnapshotOut,
 )
 from archiver.db.models import Check, Snapshot
@@ -72,7 +73,18 @@ def snapshot_out(snapshot: Snapshot) -> SnapshotOut:
         )
         if snapshot.raw_sha256
         else None,
-        screenshot=None,
+        screenshot=ScreenshotOut(
+            url=urls.snapshot_screenshot(snapshot.id),
+            sha256=snapshot.screenshot_sha256,
+            width=snapshot.screenshot_width,
+            height=snapshot.screenshot_height,
+            source=snapshot.screenshot_source or "platform",
+            browser_version=snapshot.browser_version,
+            taken_at=snapshot.screenshot_taken_at,
+            page_url=snapshot.screenshot_url,
+        )
+        if snapshot.screenshot_sha256
+        else None,
         warc=ArtifactRef(sha256=snapshot.warc_sha256, url=urls.snapshot_warc(snapshot.id))
         if snapshot.warc_sha256
         else None,
@@ -97,10 +109,13 @@ def check_out(check: Check) -> CheckOut:
         warc=ArtifactRef(sha256=check.warc_sha256, url=urls.check_warc(check.id))
         if check.warc_sha256
         else None,
+        screenshot_error=check.screenshot_error,
     )
 
 
-def artifact_response(artifact: snapshots.Artifact, sha256: str) -> Response:
+def artifact_response(
+    artifact: snapshots.Artifact, sha256: str, *, inline: bool = False
+) -> Response:
     """Exact bytes with their exact type; never sniffed, never run as a page of ours."""
     digest = base64.b64encode(binascii.unhexlify(sha256)).decode()
     return Response(
@@ -109,7 +124,8 @@ def artifact_response(artifact: snapshots.Artifact, sha256: str) -> Response:
         headers={
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Content-Disposition": f'attachment; filename="{artifact.filename}"',
+            "Content-Disposition": f"{'inline' if inline else 'attachment'}; "
+            f'filename="{artifact.filename}"',
             "ETag": f'"{sha256}"',
             "Repr-Digest": f"sha-256=:{digest}:",
             "Cache-Control": "public, max-age=31536000, immutable",
@@ -119,6 +135,11 @@ def artifact_response(artifact: snapshots.Artifact, sha256: str) -> Response:
 
 def _blobs(request: Request) -> BlobStore:
     store: BlobStore = request.app.state.blobs
+    return store
+
+
+def _screenshots(request: Request) -> BlobStore:
+    store: BlobStore = request.app.state.screenshots
     return store
 
 
