@@ -199,6 +199,15 @@ class PostData:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class ScreenshotTarget:
+    """The page that shows a post as its platform renders it, and the element to crop to
+    (a CSS selector list; the first match is the post)."""
+
+    url: str
+    selector: str
+
+
 class FailureKind(StrEnum):
     """Why a fetch told us nothing about the post (never evidence that it is gone)."""
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from archiver.browser import BrowserPool
 from archiver.config import Settings
 from archiver.db import repository
 from archiver.db.session import create_db_engine, create_session_factory, transaction
@@ -44,12 +45,21 @@ class Worker:
         self.engine = create_db_engine(settings.database_url)
         self.sessions = create_session_factory(self.engine, write=True)
         self.egress = Egress(settings)
+        # The browser gets its own gate: page loads must not queue behind data fetches.
+        self.browser_egress = Egress(settings) if settings.screenshots else None
+        self.browser = (
+            BrowserPool(settings, self.browser_egress, clock=clock)
+            if self.browser_egress is not None
+            else None
+        )
         self.deps = CaptureDeps(
             settings=settings,
             sessions=self.sessions,
             blobs=LocalBlobStore(settings.data_dir / "blobs"),
             fetcher=self.egress,
             clock=clock,
+            browser=self.browser,
+            screenshots=LocalBlobStore(settings.screenshots_dir),
         )
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.completed = 0
@@ -76,6 +86,10 @@ class Worker:
         """Stop taking work; leases of anything unfinished simply run out."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.browser is not None:
+            await self.browser.close()
+        if self.browser_egress is not None:
+            await self.browser_egress.aclose()
         await self.egress.aclose()
         self.engine.dispose()
 

@@ -126,6 +126,71 @@ def test_one_post_per_platform_is_captured_with_exact_text_and_evidence(
             checks = client.get(f"/api/v1/posts/{post_id}/checks").json()["items"]
             assert checks[0]["outcome"] == "changed"
             assert checks[0]["snapshot_id"] == snapshot["id"]
+            shot = wait_for_screenshot(client, snapshot["id"])
+            assert shot["source"] == "platform", checks[0]["screenshot_error"]
+            png = client.get(shot["url"])
+            assert png.headers["content-type"] == "image/png", png.text
+            assert png.headers["x-content-type-options"] == "nosniff"
+            assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+            assert sha256(png.content) == shot["sha256"]
+            assert shot["width"] > 100
+            assert 50 < shot["height"] <= 8000
+            assert shot["browser_version"] and shot["page_url"]
+
+
+def wait_for_screenshot(client: httpx.Client, snapshot_id: str) -> dict[str, Any]:
+    """Poll a snapshot until its screenshot is attached (it follows the data)."""
+    deadline = time.monotonic() + 60
+    while True:
+        snapshot = client.get(f"/api/v1/snapshots/{snapshot_id}").json()
+        if snapshot["screenshot"]:
+            shot: dict[str, Any] = snapshot["screenshot"]
+            return shot
+        assert time.monotonic() < deadline, "no screenshot within 60 s"
+        time.sleep(0.2)
+
+
+def test_an_unrenderable_embed_page_falls_back_to_archivers_card(
+    settings: Settings, tmp_path: Path, emulator: EmulatorServer
+) -> None:
+    """When the platform's embed page fails, the screenshot is Archiver's card, marked so."""
+    post = emulator.world.add_post("x", "councilwatch", "Card me <script>alert(1)</script>")
+    emulator.world.add_failure("error", origin="https://platform.twitter.com", status=500)
+    headers = create_key(settings, tmp_path)
+    env = {"ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides}
+    with (
+        running_service(settings, tmp_path, args=(), env=env) as base,
+        httpx.Client(base_url=base, timeout=30) as client,
+    ):
+        post_id = client.post("/api/v1/posts", json={"url": post.url}, headers=headers).json()["id"]
+        live = wait_for(client, post_id, "live")
+        shot = wait_for_screenshot(client, live["latest_snapshot"]["id"])
+        assert shot["source"] == "archiver_card"
+        assert shot["page_url"] is None
+        png = client.get(shot["url"]).content
+        assert sha256(png) == shot["sha256"]
+        check = client.get(f"/api/v1/posts/{post_id}/checks").json()["items"][0]
+        assert "500" in check["screenshot_error"]
+
+
+def test_screenshots_can_be_turned_off(
+    settings: Settings, tmp_path: Path, emulator: EmulatorServer
+) -> None:
+    """With ARCHIVER_SCREENSHOTS=false a capture keeps its data and has no screenshot."""
+    post = emulator.world.add_post("bluesky", "newsroom.example.com", "data only")
+    headers = create_key(settings, tmp_path)
+    env = {"ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides, "ARCHIVER_SCREENSHOTS": "false"}
+    with (
+        running_service(settings, tmp_path, args=(), env=env) as base,
+        httpx.Client(base_url=base, timeout=30) as client,
+    ):
+        post_id = client.post("/api/v1/posts", json={"url": post.url}, headers=headers).json()["id"]
+        live = wait_for(client, post_id, "live")
+        time.sleep(1)
+        snapshot = client.get(live["latest_snapshot"]["url"]).json()
+        assert snapshot["text"] == "data only"
+        assert snapshot["screenshot"] is None
+        assert client.get("/healthz").json()["browser"] is None
 
 
 def test_a_post_that_is_gone_is_suspected_not_declared(

@@ -184,3 +184,5 @@ class Health(BaseModel):
     chromium: str | None
     #: ``running`` when this process runs the capture worker, ``off`` when it serves only.
     worker: str
+    #: The worker's browser pool (``state``, ``version``, ``pages_in_use``), if screenshots are on.
+    browser: dict[str, Any] | None

@@ -260,3 +260,37 @@ def list_snapshots(*, session: Session, post_id: str) -> list[Snapshot]:
 def get_snapshot(*, session: Session, snapshot_id: str) -> Snapshot | None:
     """The snapshot with this ID, or ``None``."""
     return session.get(Snapshot, snapshot_id)
+
+
+def attach_screenshot(
+    *,
+    session: Session,
+    snapshot_id: str,
+    check_id: str,
+    sha256: str | None,
+    width: int | None,
+    height: int | None,
+    source: str | None,
+    browser_version: str | None,
+    taken_at: datetime | None,
+    page_url: str | None,
+    error: str | None,
+) -> None:
+    """Complete a snapshot with its screenshot (once: an existing one is never replaced) and
+    note on the check why the platform's page was not used, if it was not."""
+    if sha256 is not None:
+        session.execute(
+            update(Snapshot)
+            .where(Snapshot.id == snapshot_id, Snapshot.screenshot_sha256.is_(None))
+            .values(
+                screenshot_sha256=sha256,
+                screenshot_width=width,
+                screenshot_height=height,
+                screenshot_source=source,
+                browser_version=browser_version,
+                screenshot_taken_at=taken_at,
+                screenshot_url=page_url,
+            )
+        )
+    if error is not None:
+        session.execute(update(Check).where(Check.id == check_id).values(screenshot_error=error))

@@ -10,7 +10,14 @@ from collections.abc import Mapping
 from typing import Protocol
 from urllib.parse import SplitResult, urlsplit
 
-from archiver.domain import HttpExchange, Observation, Platform, PostRef
+from archiver.domain import (
+    HttpExchange,
+    Observation,
+    Platform,
+    PostData,
+    PostRef,
+    ScreenshotTarget,
+)
 
 
 class Fetcher(Protocol):
@@ -42,6 +49,11 @@ class PlatformAdapter(Protocol):
 
     def match(self, url: str) -> PostRef | None:
         """Recognise a URL naming one post of this platform, in any of its forms, or ``None``."""
+        ...
+
+    def screenshot_target(self, ref: PostRef, data: PostData) -> ScreenshotTarget:
+        """The platform's own embed page for this post (logged-out browsers see it as readers
+        do), and the element holding the post."""
         ...
 
     async def fetch(self, ref: PostRef, fetcher: Fetcher) -> Observation:

@@ -18,7 +18,16 @@ from datetime import datetime
 from typing import Final
 from urllib.parse import quote, unquote
 
-from archiver.domain import Failed, FailureKind, Observation, Platform, PostRef, PostStatus
+from archiver.domain import (
+    Failed,
+    FailureKind,
+    Observation,
+    Platform,
+    PostData,
+    PostRef,
+    PostStatus,
+    ScreenshotTarget,
+)
 from archiver.platforms._http import Exchanges, json_object, utc_now
 from archiver.platforms._values import GoneReason
 from archiver.platforms.base import Fetcher, split_url
@@ -68,6 +77,15 @@ class BlueskyAdapter:
 
     def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
+
+    def screenshot_target(self, ref: PostRef, data: PostData) -> ScreenshotTarget:
+        """Bluesky's embed page, which names the post by DID and record key."""
+        authority = ref.key.rsplit("/", 1)[0]
+        did = data.extra.get("did") if isinstance(data.extra.get("did"), str) else authority
+        return ScreenshotTarget(
+            url=f"https://embed.bsky.app/embed/{did}/app.bsky.feed.post/{ref.post_id}",
+            selector="article, main, #app",
+        )
 
     def match(self, url: str) -> PostRef | None:
         """Recognise a URL or AT-URI naming one Bluesky post, in any of its forms, or ``None``."""

@@ -30,6 +30,7 @@ from archiver.domain import (
     PostData,
     PostRef,
     PostStatus,
+    ScreenshotTarget,
 )
 from archiver.platforms._http import Exchanges, NotJson, json_body, json_object, utc_now
 from archiver.platforms.base import Fetcher, split_url
@@ -103,6 +104,14 @@ class MastodonAdapter:
         self._clock = clock
         #: host → (speaks Mastodon's API, when that was found out)
         self._verdicts: dict[str, tuple[bool, datetime]] = {}
+
+    def screenshot_target(self, ref: PostRef, data: PostData) -> ScreenshotTarget:
+        """The server's embed page ``/@user/ID/embed`` (Truth Social drops its ``/posts/``)."""
+        user = ref.author_handle or (data.author.handle if data.author else None) or "_"
+        return ScreenshotTarget(
+            url=f"https://{ref.host}/@{user}/{ref.post_id}/embed",
+            selector="article, .detailed-status, .status, .embed",
+        )
 
     def match(self, url: str) -> PostRef | None:
         """Recognise a URL naming one Mastodon-style post, in any of its forms, or ``None``."""

@@ -31,6 +31,7 @@ from archiver.domain import (
     PostData,
     PostRef,
     PostStatus,
+    ScreenshotTarget,
 )
 from archiver.platforms._http import Exchanges, json_object, utc_now
 from archiver.platforms._values import GoneReason
@@ -88,6 +89,13 @@ class XAdapter:
 
     def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
+
+    def screenshot_target(self, ref: PostRef, data: PostData) -> ScreenshotTarget:
+        """X's embed page (x.com shows logged-out browsers a login wall)."""
+        return ScreenshotTarget(
+            url=f"https://platform.twitter.com/embed/Tweet.html?id={data.post_id or ref.post_id}",
+            selector="article",
+        )
 
     def match(self, url: str) -> PostRef | None:
         """Recognise a URL naming one X post, in any of its forms, or ``None``."""

@@ -7,7 +7,9 @@ Steps (each one call):
 4. store every raw body and one WARC of every exchange, content-addressed;
 5. record the check, and on a first live answer the first snapshot;
 6. move the post's state on: live, suspected or confirmed gone, or back-off after a failure;
-7. schedule the next observation and release the lease.
+7. schedule the next observation and release the lease;
+8. for a new snapshot, take its screenshot and attach it (the data is on record before the
+   browser queue is joined, so a slow screenshot never delays the evidence itself).
 
 Later observations of a live post (edits, deletions) belong to the re-check service; this one
 brings a pending post to its first snapshot and never calls it gone on one answer.
@@ -21,10 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from playwright.async_api import Error as PlaywrightError
 from sqlalchemy.orm import Session, sessionmaker
 
 import archiver
 from archiver import cadence
+from archiver.browser import BrowserPool
 from archiver.config import Settings
 from archiver.db import repository
 from archiver.db.models import Check, Post
@@ -40,9 +44,10 @@ from archiver.domain import (
     PostRef,
     PostStatus,
 )
+from archiver.errors import ArchiverError
 from archiver.platforms import adapter_for, match_url
 from archiver.platforms.base import Fetcher
-from archiver.services import evidence
+from archiver.services import evidence, screens
 from archiver.storage import BlobStore
 from archiver.units import parse_schedule
 
@@ -58,6 +63,8 @@ class CaptureDeps:
     blobs: BlobStore
     fetcher: Fetcher
     clock: Callable[[], datetime]
+    browser: BrowserPool | None = None  # None: no screenshots
+    screenshots: BlobStore | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +95,55 @@ async def observe(post_id: str, deps: CaptureDeps) -> CheckSummary:
         evidence.store, observation, media, deps.blobs, software=SOFTWARE
     )  # 4
     elapsed_ms = round((time.perf_counter() - started) * 1000)
-    return await asyncio.to_thread(
+    summary = await asyncio.to_thread(
         _record, deps, post.id, observation, stored, elapsed_ms
     )  # 5, 6, 7
+    if isinstance(observation, Live) and summary.snapshot_id is not None:
+        await _screenshot(deps, ref, observation, stored, summary)  # 8
+    return summary
+
+
+async def _screenshot(
+    deps: CaptureDeps, ref: PostRef, live: Live, stored: evidence.Stored, summary: CheckSummary
+) -> None:
+    if deps.browser is None or deps.screenshots is None or summary.snapshot_id is None:
+        return
+    media = [entry["sha256"] for entry in stored.media if entry.get("sha256")]
+    try:
+        taken = await screens.take(
+            ref,
+            live,
+            browser=deps.browser,
+            store=deps.screenshots,
+            captured_at=deps.clock(),
+            media_sha256=media,
+        )
+    except (ArchiverError, PlaywrightError) as exc:  # no browser, or even the card failed
+        await asyncio.to_thread(_attach_screenshot, deps, summary, None, f"no screenshot: {exc}")
+        return
+    await asyncio.to_thread(_attach_screenshot, deps, summary, taken, taken.platform_error)
+
+
+def _attach_screenshot(
+    deps: CaptureDeps,
+    summary: CheckSummary,
+    taken: screens.Screenshot | None,
+    error: str | None,
+) -> None:
+    with deps.sessions() as session, session.begin():
+        repository.attach_screenshot(
+            session=session,
+            snapshot_id=summary.snapshot_id or "",
+            check_id=summary.check_id,
+            sha256=taken.sha256 if taken else None,
+            width=taken.shot.width if taken else None,
+            height=taken.shot.height if taken else None,
+            source=taken.shot.source if taken else None,
+            browser_version=taken.shot.browser_version if taken else None,
+            taken_at=taken.shot.taken_at if taken else None,
+            page_url=taken.shot.url if taken else None,
+            error=error,
+        )
 
 
 def _load(deps: CaptureDeps, post_id: str) -> tuple[Post, PostRef]:

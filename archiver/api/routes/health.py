@@ -34,6 +34,7 @@ def healthz(request: Request) -> JSONResponse:
         database=database,
         chromium=str(chromium) if chromium else None,
         worker=("running" if worker.running else "stopped") if worker is not None else "off",
+        browser=worker.browser.status() if worker is not None and worker.browser else None,
     )
     return JSONResponse(health.model_dump(), status_code=200 if ok else 503)
 

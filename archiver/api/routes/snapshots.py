@@ -187,6 +187,18 @@ def snapshot_warc(snapshot_id: str, session: SessionDep, request: Request) -> Re
     return artifact_response(artifact, snapshot.warc_sha256 or "")
 
 
+@router.get(
+    "/snapshots/{snapshot_id}/screenshot.png",
+    responses={200: {"content": {"image/png": {}}}, 404: PROBLEM},
+    response_class=Response,
+)
+def snapshot_screenshot(snapshot_id: str, session: SessionDep, request: Request) -> Response:
+    """The PNG of the snapshot, byte for byte."""
+    snapshot = snapshots.get_snapshot(session=session, snapshot_id=snapshot_id)
+    artifact = snapshots.screenshot_artifact(snapshot, _screenshots(request))
+    return artifact_response(artifact, snapshot.screenshot_sha256 or "", inline=True)
+
+
 @router.get("/snapshots/{snapshot_id}/media/{sha256}", responses=ARTIFACT, response_class=Response)
 def snapshot_media(
     snapshot_id: str, sha256: str, session: SessionDep, request: Request

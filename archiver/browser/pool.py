@@ -1,0 +1,507 @@
+"""One Chromium per process, shared by every capture: :class:`BrowserPool` (SPEC §7).
+
+Chromium is launched lazily, relaunched when it has died, and never touches the network itself:
+each capture gets a fresh context whose every request is fulfilled through the outbound gate
+(:mod:`archiver.browser.gate`). As a second line of defence Chromium runs behind a dead proxy
+(``127.0.0.1:9``, loopback included), so anything that escapes routing fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import uuid4
+
+from playwright.async_api import (
+    Browser,
+    FloatRect,
+    Page,
+    Playwright,
+    Response,
+    Route,
+    async_playwright,
+)
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from archiver.browser.card import CARD_SELECTOR, CardData, render_card_html
+from archiver.browser.gate import (
+    RESOURCE_MAX_BYTES,
+    PageState,
+    RequestGate,
+    close_websocket,
+    refuse_everything,
+)
+from archiver.browser.shot import ScreenshotFailed, Shot, ShotSource, png_size
+from archiver.chromium import NOT_FOUND, find_chromium
+from archiver.config import Settings
+from archiver.egress import Egress
+from archiver.errors import ChromiumNotFound
+
+LAUNCH_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--dns-prefetch-disable",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    # Whatever escapes routing (preconnects, WebRTC over TCP…) meets a dead proxy, not the network.
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
+)
+VIEWPORT_WIDTH = 600
+VIEWPORT_HEIGHT = 900
+DEVICE_SCALE_FACTOR = 2
+#: The longest wait for the network to go quiet after the post element is there.
+NETWORK_IDLE_SECONDS = 3.0
+FONTS_SECONDS = 5.0
+CARD_DEADLINE_SECONDS = 15.0
+#: The share of a capture's deadline its resource fetches may use.
+FETCH_SHARE = 0.75
+#: Chromium ignores flags it does not know: this one lets us find our process in /proc.
+MARKER_FLAG = "--archiver-pool="
+_CLOSED = re.compile(
+    r"has been closed|target closed|browser closed|target crashed|page crashed"
+    r"|connection closed|browser has disconnected",
+    re.IGNORECASE,
+)
+_RECT = """(element) => {
+  const box = element.getBoundingClientRect();
+  const page = document.documentElement;
+  return [box.left + window.scrollX, box.top + window.scrollY, box.width, box.height,
+          Math.max(page.scrollWidth, window.innerWidth)];
+}"""
+_FONTS = "document.fonts.ready.then(() => true)"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _looks_closed(exc: BaseException) -> bool:
+    return type(exc).__name__ == "TargetClosedError" or bool(_CLOSED.search(str(exc)))
+
+
+@dataclass
+class RoutedPage:
+    """A page in a fresh context whose every request goes through the outbound gate.
+
+    ``deadline`` is in event-loop time; the page's fetches stop a little before it.
+    """
+
+    page: Page
+    state: PageState
+    deadline: float
+
+    async def goto(self, url: str, *, timeout: float) -> Response | None:
+        """Load ``url`` (the one main-frame navigation routing lets through) until it is loaded.
+
+        "Loaded" is ``document.readyState == "complete"``: Chromium skips the ``load`` event
+        when the page started a navigation (refused here) before it finished loading.
+        Raises ScreenshotFailed at once for a URL that is not http(s).
+        """
+        if urlsplit(url).scheme.lower() not in {"http", "https"}:
+            self.state.document_refused = True
+            raise ScreenshotFailed(
+                f"navigation refused by the outbound gate: {url[:80]!r} is not an http(s) URL"
+            )
+        end = asyncio.get_running_loop().time() + timeout
+        self.state.armed = True
+        try:
+            response = await self.page.goto(url, wait_until="commit", timeout=timeout * 1000)
+        finally:
+            self.state.armed = False
+        while await self._ready_state() != "complete":
+            if asyncio.get_running_loop().time() >= end:
+                raise PlaywrightTimeoutError(f"{url} did not finish loading within {timeout:g} s")
+            await asyncio.sleep(0.05)
+        return response
+
+    async def _ready_state(self) -> str:
+        try:
+            state, address = await self.page.evaluate("[document.readyState, location.href]")
+        except PlaywrightError as exc:
+            if _looks_closed(exc):
+                raise
+            return "navigating"  # the execution context was replaced under us: ask again
+        return "navigating" if address == "about:blank" else str(state)
+
+    def seconds_left(self) -> float:
+        """Time left before the page's deadline (at least a millisecond)."""
+        return max(0.001, self.deadline - asyncio.get_running_loop().time())
+
+
+class BrowserPool:
+    """Shared Chromium for screenshots: at most ``capture_concurrency`` pages at once.
+
+    Use it as an async context manager or call :meth:`close` at shutdown.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        egress: Egress,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        max_resource_bytes: int = RESOURCE_MAX_BYTES,
+    ) -> None:
+        self._configured = settings.chromium
+        self._concurrency = settings.capture_concurrency
+        self._gate = RequestGate(egress, max_bytes=max_resource_bytes)
+        self._clock = clock or _utcnow
+        self._executable: Path | None = None
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._version: str | None = None
+        self._marker = ""
+        self._launches = 0
+        self._dead = False
+        self._lock: asyncio.Lock | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._pages_in_use = 0
+        self._peak_pages_in_use = 0
+
+    async def __aenter__(self) -> BrowserPool:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # --- What /healthz and tests see ----------------------------------------------------
+
+    @property
+    def version(self) -> str | None:
+        """The running (or last) Chromium's version, e.g. ``156.0.8078.79``; None before launch."""
+        return self._version
+
+    @property
+    def launches(self) -> int:
+        """How many times Chromium has been launched (relaunches included)."""
+        return self._launches
+
+    @property
+    def peak_pages_in_use(self) -> int:
+        """The most pages ever open at once."""
+        return self._peak_pages_in_use
+
+    @property
+    def pid(self) -> int | None:
+        """The Chromium browser process's id, found in /proc by our marker flag; else None."""
+        if self._browser is None or not self._marker:
+            return None
+        flag = f"{MARKER_FLAG}{self._marker}".encode()
+        for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+            if not entry.name.isdigit():
+                continue
+            try:
+                arguments = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if flag in arguments and not any(a.startswith(b"--type=") for a in arguments):
+                return int(entry.name)
+        return None
+
+    def status(self) -> dict[str, Any]:
+        """``{"state": "not started"|"running"|"dead", "version": …, "pages_in_use": n}``."""
+        if self._browser is not None and self._browser.is_connected():
+            state = "running"
+        elif self._browser is not None or self._dead:
+            state = "dead"
+        else:
+            state = "not started"
+        return {"state": state, "version": self._version, "pages_in_use": self._pages_in_use}
+
+    # --- Captures ---------------------------------------------------------------------------
+
+    async def screenshot_page(
+        self,
+        url: str,
+        *,
+        selector: str | None,
+        deadline: float = 20.0,
+        max_height: int = 4000,
+    ) -> Shot:
+        """Render ``url`` and screenshot ``selector``'s element (or the viewport) as a PNG.
+
+        Raises ScreenshotFailed with one sentence when the page cannot be rendered.
+        """
+
+        async def attempt(browser: Browser) -> Shot:
+            return await self._shoot_page(browser, url, selector, deadline, max_height)
+
+        return await self._with_retry(attempt, deadline)
+
+    async def screenshot_card(self, card: CardData, *, max_height: int = 4000) -> Shot:
+        """Screenshot Archiver's own card of ``card``; nothing is fetched at all."""
+
+        async def attempt(browser: Browser) -> Shot:
+            return await self._shoot_card(browser, card, max_height)
+
+        return await self._with_retry(attempt, CARD_DEADLINE_SECONDS)
+
+    @asynccontextmanager
+    async def open_page(self, *, deadline: float = 20.0) -> AsyncIterator[RoutedPage]:
+        """A routed page in a fresh context (taking one of the pool's page slots)."""
+        async with self._slot():
+            browser = await self._ready()
+            async with self._new_page(browser, deadline, card=False) as page:
+                yield page
+
+    async def close(self) -> None:
+        """Close Chromium and the Playwright driver; the next capture launches them again."""
+        browser, self._browser = self._browser, None
+        if browser is not None:
+            await _close_quietly(browser.close())
+        playwright, self._playwright = self._playwright, None
+        if playwright is not None:
+            await _close_quietly(playwright.stop())
+        self._dead = False
+        self._lock = None
+        self._slots = None
+
+    # --- Inside -----------------------------------------------------------------------------
+
+    async def _with_retry(
+        self, attempt: Callable[[Browser], Awaitable[Shot]], limit: float
+    ) -> Shot:
+        """Run ``attempt``; if the browser or page died under it, once more on a fresh one."""
+        async with self._slot():
+            for _ in range(2):
+                browser = await self._ready()
+                try:
+                    async with asyncio.timeout(limit + 10):
+                        return await attempt(browser)
+                except TimeoutError:
+                    raise ScreenshotFailed(f"the page did not render within {limit:g} s") from None
+                except PlaywrightError as exc:
+                    if browser.is_connected() and not _looks_closed(exc):
+                        raise ScreenshotFailed(f"the browser failed: {_first_line(exc)}") from exc
+                    if self._gone(browser):  # else only the page crashed: a new context will do
+                        await self._forget(browser)
+            raise ScreenshotFailed("the browser died twice while rendering the page")
+
+    def _gone(self, browser: Browser) -> bool:
+        """Whether ``browser`` is dead (Playwright may not have noticed a killed process yet)."""
+        if not browser.is_connected():
+            return True
+        return browser is self._browser and Path("/proc").is_dir() and self.pid is None
+
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._concurrency)
+        async with self._slots:
+            self._pages_in_use += 1
+            self._peak_pages_in_use = max(self._peak_pages_in_use, self._pages_in_use)
+            try:
+                yield
+            finally:
+                self._pages_in_use -= 1
+
+    async def _ready(self) -> Browser:
+        """The running browser, launching (or relaunching) it first if needed."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._browser is not None and self._browser.is_connected():
+                return self._browser
+            if self._browser is not None:
+                await self._forget_locked(self._browser)
+            return await self._launch()
+
+    async def _launch(self) -> Browser:
+        if self._executable is None:
+            self._executable = await asyncio.to_thread(find_chromium, self._configured)
+            if self._executable is None:
+                raise ChromiumNotFound(NOT_FOUND)
+        marker = uuid4().hex
+        for tries in range(2):
+            try:
+                if self._playwright is None:
+                    self._playwright = await async_playwright().start()
+                browser = await self._playwright.chromium.launch(
+                    executable_path=str(self._executable),
+                    headless=True,
+                    args=[*LAUNCH_ARGS, f"{MARKER_FLAG}{marker}"],
+                    timeout=30_000,
+                )
+                break
+            except PlaywrightError as exc:  # the driver itself may have died: start a new one
+                playwright, self._playwright = self._playwright, None
+                if playwright is not None:
+                    await _close_quietly(playwright.stop())
+                if tries:
+                    raise ScreenshotFailed(
+                        f"Chromium could not be started: {_first_line(exc)}"
+                    ) from exc
+        self._browser, self._marker, self._dead = browser, marker, False
+        self._version = browser.version
+        self._launches += 1
+        return browser
+
+    async def _forget(self, browser: Browser) -> None:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            await self._forget_locked(browser)
+
+    async def _forget_locked(self, browser: Browser) -> None:
+        if self._browser is browser:
+            self._browser, self._dead = None, True
+            await _close_quietly(browser.close())
+
+    @asynccontextmanager
+    async def _new_page(
+        self, browser: Browser, deadline: float, *, card: bool
+    ) -> AsyncIterator[RoutedPage]:
+        """A fresh context with one page: routed through the gate, or (``card``) offline."""
+        now = asyncio.get_running_loop().time()
+        # Fetches end early enough for the page to finish loading and be shot before the end.
+        state = PageState(deadline=now + deadline * FETCH_SHARE)
+        context = await browser.new_context(
+            viewport={"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT},
+            device_scale_factor=DEVICE_SCALE_FACTOR,
+            locale="en-US",
+            timezone_id="UTC",
+            reduced_motion="reduce",
+            color_scheme="light",
+            service_workers="block",
+            accept_downloads=False,
+            java_script_enabled=not card,
+        )
+        try:
+            if card:
+                await context.route("**/*", refuse_everything)
+            else:
+
+                async def through_gate(route: Route) -> None:
+                    await self._gate.handle(route, state)
+
+                await context.route("**/*", through_gate)
+            await context.route_web_socket(re.compile(".*"), close_websocket)
+            page = await context.new_page()
+            page.set_default_timeout(deadline * 1000)
+            yield RoutedPage(page, state, now + deadline)
+        finally:
+            await _close_quietly(context.close())
+
+    async def _shoot_page(
+        self, browser: Browser, url: str, selector: str | None, deadline: float, max_height: int
+    ) -> Shot:
+        async with self._new_page(browser, deadline, card=False) as routed:
+            page, state = routed.page, routed.state
+            try:
+                response = await routed.goto(url, timeout=routed.seconds_left())
+            except PlaywrightTimeoutError:
+                raise ScreenshotFailed("timeout loading the embed page") from None
+            except PlaywrightError as exc:
+                if _looks_closed(exc) or not browser.is_connected():
+                    raise
+                if state.document_refused:
+                    raise ScreenshotFailed(
+                        f"navigation refused by the outbound gate: {state.document_error}"
+                    ) from None
+                if state.document_error:
+                    raise ScreenshotFailed(
+                        f"the embed page could not be fetched: {state.document_error}"
+                    ) from None
+                raise ScreenshotFailed(f"navigation failed: {_first_line(exc)}") from None
+            if response is None:
+                raise ScreenshotFailed("the navigation produced no document")
+            if response.status >= 400:
+                raise ScreenshotFailed(f"HTTP {response.status} from the embed page")
+            if selector is not None:
+                try:
+                    await page.wait_for_selector(
+                        selector, state="visible", timeout=routed.seconds_left() * 1000
+                    )
+                except PlaywrightTimeoutError:
+                    raise ScreenshotFailed("timeout waiting for the post element") from None
+            with contextlib.suppress(PlaywrightTimeoutError):
+                await page.wait_for_load_state(
+                    "networkidle",
+                    timeout=min(NETWORK_IDLE_SECONDS, routed.seconds_left()) * 1000,
+                )
+            png = await _capture(routed, selector, max_height)
+        return self._shot(png, "platform", url)
+
+    async def _shoot_card(self, browser: Browser, card: CardData, max_height: int) -> Shot:
+        async with self._new_page(browser, CARD_DEADLINE_SECONDS, card=True) as routed:
+            await routed.page.set_content(
+                render_card_html(card), wait_until="load", timeout=routed.seconds_left() * 1000
+            )
+            png = await _capture(routed, CARD_SELECTOR, max_height)
+        return self._shot(png, "archiver_card", None)
+
+    def _shot(self, png: bytes, source: ShotSource, url: str | None) -> Shot:
+        width, height = png_size(png)
+        return Shot(
+            png=png,
+            width=width,
+            height=height,
+            browser_version=self._version or "",
+            source=source,
+            url=url,
+            taken_at=self._clock(),
+        )
+
+
+async def _capture(routed: RoutedPage, selector: str | None, max_height: int) -> bytes:
+    """Wait for web fonts, then a PNG of ``selector``'s first element (or the viewport),
+    no taller than ``max_height`` CSS pixels."""
+    page = routed.page
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(min(FONTS_SECONDS, routed.seconds_left())):
+            await page.evaluate(_FONTS)
+    if selector is None:
+        clip = FloatRect(x=0, y=0, width=VIEWPORT_WIDTH, height=min(VIEWPORT_HEIGHT, max_height))
+    else:
+        x, y, width, height, page_width = await page.locator(selector).first.evaluate(_RECT)
+        left, top = max(0, math.floor(x)), max(0, math.floor(y))
+        right = min(math.ceil(x + width), math.ceil(page_width))
+        bottom = min(math.ceil(y + height), top + max_height)
+        if right <= left or bottom <= top:
+            raise ScreenshotFailed("the post element has no visible area")
+        clip = FloatRect(x=left, y=top, width=right - left, height=bottom - top)
+    try:
+        return await page.screenshot(
+            type="png",
+            clip=clip,
+            full_page=selector is not None,
+            animations="disabled",
+            caret="hide",
+            scale="device",
+            timeout=routed.seconds_left() * 1000,
+        )
+    except PlaywrightTimeoutError:
+        raise ScreenshotFailed("timeout taking the screenshot") from None
+
+
+async def _close_quietly(closing: Awaitable[None]) -> None:
+    """Await a close; a dead browser or driver may refuse or hang, which is fine here."""
+    with contextlib.suppress(PlaywrightError, TimeoutError):
+        async with asyncio.timeout(10):
+            await closing
