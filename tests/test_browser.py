@@ -271,6 +271,16 @@ async def origin(canary: Canary) -> AsyncIterator[Origin]:
             "/hop.png": hop,
             "/attachment.bin": attachment,
             "/plain": html('<p id="there">plain</p>'),
+            "/leave-traces": html(
+                "<script>localStorage.setItem('secret', 'left');"
+                "document.cookie = 'secret=left; max-age=3600';"
+                "sessionStorage.setItem('secret', 'left');</script><p id='there'>set</p>"
+            ),
+            "/look-for-traces": html(
+                "<script>document.title = [localStorage.getItem('secret'),"
+                " sessionStorage.getItem('secret'), document.cookie].join('|');</script>"
+                "<p id='there'>looked</p>"
+            ),
         }
     )
     await server.start()
@@ -334,6 +344,19 @@ async def test_missing_post_element_times_out(origin_pool: BrowserPool) -> None:
     """A page without the post element fails once the deadline passes."""
     with pytest.raises(ScreenshotFailed, match="timeout waiting for the post element"):
         await origin_pool.screenshot_page(f"{ALLOWED}/plain", selector="#absent", deadline=1.0)
+
+
+async def test_a_capture_sees_nothing_an_earlier_capture_left(origin: Origin) -> None:
+    """Storage and cookies left by one capture are gone for the next one in the same context."""
+    settings = settings_for({ALLOWED: f"http://127.0.0.1:{origin.port}"}, capture_concurrency=1)
+    async with Egress(settings) as egress, BrowserPool(settings, egress) as browsers:
+        async with browsers.open_page() as first:
+            await first.goto(f"{ALLOWED}/leave-traces", timeout=10)
+            assert await first.page.evaluate("localStorage.getItem('secret')") == "left"
+        async with browsers.open_page() as second:
+            assert second.page is first.page  # the very same page, reused after a wipe
+            await second.goto(f"{ALLOWED}/look-for-traces", timeout=10)
+            assert await second.page.title() == "||"
 
 
 async def test_height_is_capped(origin_pool: BrowserPool) -> None:

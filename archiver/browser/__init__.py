@@ -8,7 +8,8 @@ and ``shot`` the result type and its exception.
 from __future__ import annotations
 
 from archiver.browser.card import BANNER, CardData, render_card_html
-from archiver.browser.pool import BrowserPool, RoutedPage
+from archiver.browser.page import RoutedPage
+from archiver.browser.pool import BrowserPool
 from archiver.browser.shot import ScreenshotFailed, Shot, ShotSource, png_size
 
 __all__ = [

@@ -1,8 +1,10 @@
 """One Chromium per process, shared by every capture: :class:`BrowserPool` (SPEC §7).
 
 Chromium is launched lazily, relaunched when it has died, and never touches the network itself:
-each capture gets a fresh context whose every request is fulfilled through the outbound gate
-(:mod:`archiver.browser.gate`). As a second line of defence Chromium runs behind a dead proxy
+every request of every capture is fulfilled through the outbound gate
+(:mod:`archiver.browser.gate`). Each page slot keeps a routed context and page that are wiped
+between captures (:mod:`archiver.browser.contexts`: a new context per capture tripled the
+cost of a screenshot). As a second line of defence Chromium runs behind a dead proxy
 (``127.0.0.1:9``, loopback included), so anything that escapes routing fails.
 """
 
@@ -10,37 +12,41 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 from uuid import uuid4
 
 from playwright.async_api import (
     Browser,
-    FloatRect,
-    Page,
     Playwright,
-    Response,
-    Route,
     async_playwright,
 )
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from archiver.browser.card import CARD_SELECTOR, CardData, render_card_html
+from archiver.browser.contexts import ContextShelf
 from archiver.browser.gate import (
     RESOURCE_MAX_BYTES,
     PageState,
     RequestGate,
     close_websocket,
     refuse_everything,
+)
+from archiver.browser.page import (
+    CONTEXT_OPTIONS,
+    IMAGES_COMPLETE,
+    NETWORK_IDLE_SECONDS,
+    RoutedPage,
+    capture_png,
+    close_quietly,
+    first_line,
+    looks_closed,
 )
 from archiver.browser.shot import ScreenshotFailed, Shot, ShotSource, png_size
 from archiver.chromium import NOT_FOUND, find_chromium
@@ -61,92 +67,22 @@ LAUNCH_ARGS = (
     # Whatever escapes routing (preconnects, WebRTC over TCP…) meets a dead proxy, not the network.
     "--proxy-server=http://127.0.0.1:9",
     "--proxy-bypass-list=<-loopback>",
+    # Captures share a few renderer processes instead of spawning one per context: most of a
+    # screenshot's cost was process start-up, and each renderer holds ~100 MB. Contexts still
+    # keep storage, cookies and caches apart.
+    "--renderer-process-limit=2",
+    "--disable-site-isolation-trials",
+    "--disable-features=site-per-process,IsolateOrigins,Translate,MediaRouter",
 )
-VIEWPORT_WIDTH = 600
-VIEWPORT_HEIGHT = 900
-DEVICE_SCALE_FACTOR = 2
-#: The longest wait for the network to go quiet after the post element is there.
-NETWORK_IDLE_SECONDS = 3.0
-FONTS_SECONDS = 5.0
 CARD_DEADLINE_SECONDS = 15.0
 #: The share of a capture's deadline its resource fetches may use.
 FETCH_SHARE = 0.75
 #: Chromium ignores flags it does not know: this one lets us find our process in /proc.
 MARKER_FLAG = "--archiver-pool="
-_CLOSED = re.compile(
-    r"has been closed|target closed|browser closed|target crashed|page crashed"
-    r"|connection closed|browser has disconnected",
-    re.IGNORECASE,
-)
-_RECT = """(element) => {
-  const box = element.getBoundingClientRect();
-  const page = document.documentElement;
-  return [box.left + window.scrollX, box.top + window.scrollY, box.width, box.height,
-          Math.max(page.scrollWidth, window.innerWidth)];
-}"""
-_FONTS = "document.fonts.ready.then(() => true)"
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
-
-
-def _looks_closed(exc: BaseException) -> bool:
-    return type(exc).__name__ == "TargetClosedError" or bool(_CLOSED.search(str(exc)))
-
-
-@dataclass
-class RoutedPage:
-    """A page in a fresh context whose every request goes through the outbound gate.
-
-    ``deadline`` is in event-loop time; the page's fetches stop a little before it.
-    """
-
-    page: Page
-    state: PageState
-    deadline: float
-
-    async def goto(self, url: str, *, timeout: float) -> Response | None:
-        """Load ``url`` (the one main-frame navigation routing lets through) until it is loaded.
-
-        "Loaded" is ``document.readyState == "complete"``: Chromium skips the ``load`` event
-        when the page started a navigation (refused here) before it finished loading.
-        Raises ScreenshotFailed at once for a URL that is not http(s).
-        """
-        if urlsplit(url).scheme.lower() not in {"http", "https"}:
-            self.state.document_refused = True
-            raise ScreenshotFailed(
-                f"navigation refused by the outbound gate: {url[:80]!r} is not an http(s) URL"
-            )
-        end = asyncio.get_running_loop().time() + timeout
-        self.state.armed = True
-        try:
-            response = await self.page.goto(url, wait_until="commit", timeout=timeout * 1000)
-        finally:
-            self.state.armed = False
-        while await self._ready_state() != "complete":
-            if asyncio.get_running_loop().time() >= end:
-                raise PlaywrightTimeoutError(f"{url} did not finish loading within {timeout:g} s")
-            await asyncio.sleep(0.05)
-        return response
-
-    async def _ready_state(self) -> str:
-        try:
-            state, address = await self.page.evaluate("[document.readyState, location.href]")
-        except PlaywrightError as exc:
-            if _looks_closed(exc):
-                raise
-            return "navigating"  # the execution context was replaced under us: ask again
-        return "navigating" if address == "about:blank" else str(state)
-
-    def seconds_left(self) -> float:
-        """Time left before the page's deadline (at least a millisecond)."""
-        return max(0.001, self.deadline - asyncio.get_running_loop().time())
 
 
 class BrowserPool:
@@ -166,6 +102,9 @@ class BrowserPool:
         self._configured = settings.chromium
         self._concurrency = settings.capture_concurrency
         self._gate = RequestGate(egress, max_bytes=max_resource_bytes)
+        self._shelf = ContextShelf(
+            {**CONTEXT_OPTIONS, "java_script_enabled": True}, self._gate.handle
+        )
         self._clock = clock or _utcnow
         self._executable: Path | None = None
         self._playwright: Playwright | None = None
@@ -264,7 +203,7 @@ class BrowserPool:
 
     @asynccontextmanager
     async def open_page(self, *, deadline: float = 20.0) -> AsyncIterator[RoutedPage]:
-        """A routed page in a fresh context (taking one of the pool's page slots)."""
+        """A routed page for one capture (taking one of the pool's page slots)."""
         async with self._slot():
             browser = await self._ready()
             async with self._new_page(browser, deadline, card=False) as page:
@@ -272,12 +211,13 @@ class BrowserPool:
 
     async def close(self) -> None:
         """Close Chromium and the Playwright driver; the next capture launches them again."""
+        await self._shelf.close()
         browser, self._browser = self._browser, None
         if browser is not None:
-            await _close_quietly(browser.close())
+            await close_quietly(browser.close())
         playwright, self._playwright = self._playwright, None
         if playwright is not None:
-            await _close_quietly(playwright.stop())
+            await close_quietly(playwright.stop())
         self._dead = False
         self._lock = None
         self._slots = None
@@ -297,8 +237,8 @@ class BrowserPool:
                 except TimeoutError:
                     raise ScreenshotFailed(f"the page did not render within {limit:g} s") from None
                 except PlaywrightError as exc:
-                    if browser.is_connected() and not _looks_closed(exc):
-                        raise ScreenshotFailed(f"the browser failed: {_first_line(exc)}") from exc
+                    if browser.is_connected() and not looks_closed(exc):
+                        raise ScreenshotFailed(f"the browser failed: {first_line(exc)}") from exc
                     if self._gone(browser):  # else only the page crashed: a new context will do
                         await self._forget(browser)
             raise ScreenshotFailed("the browser died twice while rendering the page")
@@ -352,10 +292,10 @@ class BrowserPool:
             except PlaywrightError as exc:  # the driver itself may have died: start a new one
                 playwright, self._playwright = self._playwright, None
                 if playwright is not None:
-                    await _close_quietly(playwright.stop())
+                    await close_quietly(playwright.stop())
                 if tries:
                     raise ScreenshotFailed(
-                        f"Chromium could not be started: {_first_line(exc)}"
+                        f"Chromium could not be started: {first_line(exc)}"
                     ) from exc
         self._browser, self._marker, self._dead = browser, marker, False
         self._version = browser.version
@@ -371,42 +311,31 @@ class BrowserPool:
     async def _forget_locked(self, browser: Browser) -> None:
         if self._browser is browser:
             self._browser, self._dead = None, True
-            await _close_quietly(browser.close())
+            await close_quietly(browser.close())
 
     @asynccontextmanager
     async def _new_page(
         self, browser: Browser, deadline: float, *, card: bool
     ) -> AsyncIterator[RoutedPage]:
-        """A fresh context with one page: routed through the gate, or (``card``) offline."""
+        """A fresh page routed through the gate (in a reused, wiped context), or for ``card``
+        a page in a fresh offline context with JavaScript off."""
         now = asyncio.get_running_loop().time()
         # Fetches end early enough for the page to finish loading and be shot before the end.
         state = PageState(deadline=now + deadline * FETCH_SHARE)
-        context = await browser.new_context(
-            viewport={"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT},
-            device_scale_factor=DEVICE_SCALE_FACTOR,
-            locale="en-US",
-            timezone_id="UTC",
-            reduced_motion="reduce",
-            color_scheme="light",
-            service_workers="block",
-            accept_downloads=False,
-            java_script_enabled=not card,
-        )
+        if not card:
+            async with self._shelf.page(browser, state) as page:
+                page.set_default_timeout(deadline * 1000)
+                yield RoutedPage(page, state, now + deadline)
+            return
+        context = await browser.new_context(**CONTEXT_OPTIONS, java_script_enabled=False)
         try:
-            if card:
-                await context.route("**/*", refuse_everything)
-            else:
-
-                async def through_gate(route: Route) -> None:
-                    await self._gate.handle(route, state)
-
-                await context.route("**/*", through_gate)
+            await context.route("**/*", refuse_everything)
             await context.route_web_socket(re.compile(".*"), close_websocket)
             page = await context.new_page()
             page.set_default_timeout(deadline * 1000)
             yield RoutedPage(page, state, now + deadline)
         finally:
-            await _close_quietly(context.close())
+            await close_quietly(context.close())
 
     async def _shoot_page(
         self, browser: Browser, url: str, selector: str | None, deadline: float, max_height: int
@@ -418,7 +347,7 @@ class BrowserPool:
             except PlaywrightTimeoutError:
                 raise ScreenshotFailed("timeout loading the embed page") from None
             except PlaywrightError as exc:
-                if _looks_closed(exc) or not browser.is_connected():
+                if looks_closed(exc) or not browser.is_connected():
                     raise
                 if state.document_refused:
                     raise ScreenshotFailed(
@@ -428,7 +357,7 @@ class BrowserPool:
                     raise ScreenshotFailed(
                         f"the embed page could not be fetched: {state.document_error}"
                     ) from None
-                raise ScreenshotFailed(f"navigation failed: {_first_line(exc)}") from None
+                raise ScreenshotFailed(f"navigation failed: {first_line(exc)}") from None
             if response is None:
                 raise ScreenshotFailed("the navigation produced no document")
             if response.status >= 400:
@@ -440,12 +369,15 @@ class BrowserPool:
                     )
                 except PlaywrightTimeoutError:
                     raise ScreenshotFailed("timeout waiting for the post element") from None
+            # The document has loaded (images included); wait only for images that scripts
+            # added later, instead of a fixed half second of network silence.
             with contextlib.suppress(PlaywrightTimeoutError):
-                await page.wait_for_load_state(
-                    "networkidle",
+                await page.wait_for_function(
+                    IMAGES_COMPLETE,
                     timeout=min(NETWORK_IDLE_SECONDS, routed.seconds_left()) * 1000,
+                    polling=50,
                 )
-            png = await _capture(routed, selector, max_height)
+            png = await capture_png(routed, selector, max_height)
         return self._shot(png, "platform", url)
 
     async def _shoot_card(self, browser: Browser, card: CardData, max_height: int) -> Shot:
@@ -453,7 +385,7 @@ class BrowserPool:
             await routed.page.set_content(
                 render_card_html(card), wait_until="load", timeout=routed.seconds_left() * 1000
             )
-            png = await _capture(routed, CARD_SELECTOR, max_height)
+            png = await capture_png(routed, CARD_SELECTOR, max_height)
         return self._shot(png, "archiver_card", None)
 
     def _shot(self, png: bytes, source: ShotSource, url: str | None) -> Shot:
@@ -467,41 +399,3 @@ class BrowserPool:
             url=url,
             taken_at=self._clock(),
         )
-
-
-async def _capture(routed: RoutedPage, selector: str | None, max_height: int) -> bytes:
-    """Wait for web fonts, then a PNG of ``selector``'s first element (or the viewport),
-    no taller than ``max_height`` CSS pixels."""
-    page = routed.page
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(min(FONTS_SECONDS, routed.seconds_left())):
-            await page.evaluate(_FONTS)
-    if selector is None:
-        clip = FloatRect(x=0, y=0, width=VIEWPORT_WIDTH, height=min(VIEWPORT_HEIGHT, max_height))
-    else:
-        x, y, width, height, page_width = await page.locator(selector).first.evaluate(_RECT)
-        left, top = max(0, math.floor(x)), max(0, math.floor(y))
-        right = min(math.ceil(x + width), math.ceil(page_width))
-        bottom = min(math.ceil(y + height), top + max_height)
-        if right <= left or bottom <= top:
-            raise ScreenshotFailed("the post element has no visible area")
-        clip = FloatRect(x=left, y=top, width=right - left, height=bottom - top)
-    try:
-        return await page.screenshot(
-            type="png",
-            clip=clip,
-            full_page=selector is not None,
-            animations="disabled",
-            caret="hide",
-            scale="device",
-            timeout=routed.seconds_left() * 1000,
-        )
-    except PlaywrightTimeoutError:
-        raise ScreenshotFailed("timeout taking the screenshot") from None
-
-
-async def _close_quietly(closing: Awaitable[None]) -> None:
-    """Await a close; a dead browser or driver may refuse or hang, which is fine here."""
-    with contextlib.suppress(PlaywrightError, TimeoutError):
-        async with asyncio.timeout(10):
-            await closing
