@@ -5,6 +5,7 @@ Pure: no I/O; the caller passes the clock in.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -41,3 +42,24 @@ def after_failure(now: datetime, failures: int, retry_after: datetime | None = N
     """When to try again after a failure: the back-off, or later if the platform asked."""
     due = now + backoff(failures)
     return max(due, retry_after) if retry_after is not None else due
+
+
+#: The largest spread given to one post's regular checks, so thousands do not fire at once.
+JITTER_MAX = timedelta(minutes=10)
+
+
+def jitter(post_id: str, interval: timedelta) -> timedelta:
+    """A stable delay for one post: up to a tenth of ``interval`` (at most ``JITTER_MAX``),
+    derived from the post's ID so the same post always lands at the same place."""
+    spread = min(interval / 10, JITTER_MAX)
+    fraction = int(hashlib.sha256(post_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return spread * fraction
+
+
+def next_regular(
+    post_id: str, anchor: datetime, offsets: Sequence[timedelta], now: datetime
+) -> datetime:
+    """The next scheduled check of a post, with its stable jitter."""
+    due = next_scheduled(anchor, offsets, now)
+    previous = max((anchor + o for o in offsets if anchor + o < due), default=anchor)
+    return due + jitter(post_id, due - previous)

@@ -61,3 +61,18 @@ def check_warc(check_id: str) -> str:
 def snapshot_screenshot(snapshot_id: str) -> str:
     """The PNG of a snapshot, byte for byte."""
     return f"{API}/snapshots/{snapshot_id}/screenshot.png"
+
+
+def webhooks_api() -> str:
+    """The webhooks collection (admin keys only)."""
+    return f"{API}/webhooks"
+
+
+def webhook_api(webhook_id: str) -> str:
+    """One webhook (``DELETE`` removes it)."""
+    return f"{API}/webhooks/{webhook_id}"
+
+
+def webhook_deliveries_api(webhook_id: str) -> str:
+    """A webhook's delivery log, newest first."""
+    return f"{API}/webhooks/{webhook_id}/deliveries"

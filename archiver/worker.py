@@ -20,8 +20,8 @@ from archiver.browser import BrowserPool
 from archiver.config import Settings
 from archiver.db import repository
 from archiver.db.session import create_db_engine, create_session_factory, transaction
-from archiver.domain import PostStatus
 from archiver.egress import Egress
+from archiver.services import webhooks
 from archiver.services.capture import CaptureDeps, CheckSummary, observe
 from archiver.storage import LocalBlobStore
 
@@ -29,8 +29,6 @@ log = logging.getLogger("archiver.worker")
 
 #: How long a worker may hold a post before another may take it (a crash's worst delay).
 LEASE = timedelta(minutes=5)
-#: Statuses the worker observes; live posts are re-checked by the scheduler's own service.
-CAPTURE_STATUSES = (PostStatus.PENDING,)
 
 
 class Worker:
@@ -72,6 +70,15 @@ class Worker:
     def start(self) -> None:
         """Start draining every ``poll_seconds`` (and at once)."""
         self.scheduler.add_job(
+            self.deliver,
+            "interval",
+            seconds=self.poll_seconds,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=self.clock(),
+            id="deliver",
+        )
+        self.scheduler.add_job(
             self.drain,
             "interval",
             seconds=self.poll_seconds,
@@ -101,11 +108,22 @@ class Worker:
                 now=now,
                 lease_until=now + LEASE,
                 limit=limit,
-                statuses=CAPTURE_STATUSES,
             )
 
+    async def deliver(self) -> int:
+        """Send the webhook deliveries that are due (each batch claimed, never sent twice)."""
+        sent = 0
+        while True:
+            batch = await webhooks.deliver_due(
+                sessions=self.sessions, egress=self.egress, now=self.clock()
+            )
+            sent += batch
+            if batch < webhooks.CLAIM_LIMIT:
+                return sent
+
     async def drain(self) -> int:
-        """Observe every post due now, at most ``capture_concurrency`` at a time."""
+        """Observe every post due now (first captures and re-checks alike), claiming at most
+        ``check_concurrency`` at a time."""
         limit = max(1, self.settings.check_concurrency)
         done = 0
         while True:

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 import archiver
 from archiver.api import problems
 from archiver.api.deps import utc_now
-from archiver.api.routes import health, posts, snapshots
+from archiver.api.routes import events, health, posts, snapshots, webhooks
 from archiver.chromium import find_chromium
 from archiver.config import Settings
 from archiver.db.session import create_db_engine, create_session_factory
@@ -68,5 +68,7 @@ def create_app(
     problems.install(app)
     app.include_router(posts.router)
     app.include_router(snapshots.router)
+    app.include_router(events.router)
     app.include_router(health.router)
+    app.include_router(webhooks.router)
     return app

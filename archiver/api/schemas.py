@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
-from archiver.domain import CheckOutcome, Platform, PostStatus
+from archiver.domain import CheckOutcome, EventKind, Platform, PostStatus
 
 
 def rfc3339(value: datetime) -> str:
@@ -186,3 +186,86 @@ class Health(BaseModel):
     worker: str
     #: The worker's browser pool (``state``, ``version``, ``pages_in_use``), if screenshots are on.
     browser: dict[str, Any] | None
+
+
+class WebhookCreate(BaseModel):
+    """``POST /api/v1/webhooks``: where to deliver events, the signing secret, which kinds."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    url: str = Field(description="an http or https URL of at most 2048 characters")
+    secret: str = Field(
+        description="16 to 256 characters; each delivery carries "
+        "X-Archiver-Signature: sha256=HMAC-SHA256(secret, body) in hex"
+    )
+    kinds: list[str] = Field(
+        description='event kinds to deliver (edited, deleted, …), or ["*"] for every kind'
+    )
+
+
+class WebhookLinks(BaseModel):
+    """Where to find more about a webhook."""
+
+    self: str
+    deliveries: str
+
+
+class WebhookOut(BaseModel):
+    """A webhook (its secret is never shown again)."""
+
+    id: str
+    url: str
+    kinds: list[str]
+    active: bool
+    created_at: Timestamp
+    created_by: str | None
+    links: WebhookLinks
+
+
+class WebhookList(BaseModel):
+    """Every webhook, oldest first."""
+
+    items: list[WebhookOut]
+
+
+class WebhookDeliveryOut(BaseModel):
+    """One event's delivery to a webhook: ``pending`` (to be tried or retried), ``delivered``,
+    or ``failed`` (given up)."""
+
+    id: str
+    webhook_id: str
+    event_id: str
+    status: str  # pending | delivered | failed
+    attempts: int
+    next_attempt_at: Timestamp | None
+    last_attempt_at: Timestamp | None
+    last_status: int | None
+    last_error: str | None
+    created_at: Timestamp
+
+
+class WebhookDeliveryList(BaseModel):
+    """A page of deliveries, newest first; ``next`` is the following page's cursor, or null."""
+
+    items: list[WebhookDeliveryOut]
+    next: str | None
+
+
+class EventOut(BaseModel):
+    """A confirmed change of a post."""
+
+    id: str
+    post_id: str
+    kind: EventKind
+    before_snapshot_id: str | None
+    after_snapshot_id: str | None
+    first_observed_at: Timestamp
+    confirmed_at: Timestamp
+    diff: dict[str, Any] | None
+
+
+class EventList(BaseModel):
+    """A page of events, newest first."""
+
+    items: list[EventOut]
+    next: str | None

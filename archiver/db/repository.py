@@ -9,11 +9,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from archiver.db.models import ApiKey, Check, Event, Post, PostTag, Snapshot
-from archiver.domain import ApiKeyRole, EventKind, Platform, PostRef, PostStatus
+from archiver.db.models import (
+    ApiKey,
+    Check,
+    DeliveryStatus,
+    Event,
+    Post,
+    PostTag,
+    Snapshot,
+    Webhook,
+    WebhookDelivery,
+)
+from archiver.detect.anomaly import Window
+from archiver.domain import ApiKeyRole, CheckOutcome, EventKind, Platform, PostRef, PostStatus
 
 
 def get_post(*, session: Session, post_id: str) -> Post | None:
@@ -294,3 +305,209 @@ def attach_screenshot(
         )
     if error is not None:
         session.execute(update(Check).where(Check.id == check_id).values(screenshot_error=error))
+
+
+# --- webhooks ---------------------------------------------------------------------------
+
+
+def add_webhook(
+    *,
+    session: Session,
+    url: str,
+    secret: str,
+    kinds: Sequence[str],
+    created_by: str | None,
+    now: datetime,
+) -> Webhook:
+    """Store an active webhook, and flush it."""
+    webhook = Webhook(
+        url=url,
+        secret=secret,
+        kinds=list(kinds),
+        active=True,
+        created_at=now,
+        created_by=created_by,
+    )
+    session.add(webhook)
+    session.flush()
+    return webhook
+
+
+def get_webhook(*, session: Session, webhook_id: str) -> Webhook | None:
+    """The webhook with this ID, or ``None``."""
+    return session.get(Webhook, webhook_id)
+
+
+def list_webhooks(*, session: Session) -> list[Webhook]:
+    """Every webhook, oldest first."""
+    return list(session.scalars(select(Webhook).order_by(Webhook.created_at, Webhook.id)))
+
+
+def active_webhooks(*, session: Session) -> list[Webhook]:
+    """The webhooks that take deliveries, oldest first."""
+    return list(
+        session.scalars(
+            select(Webhook).where(Webhook.active.is_(True)).order_by(Webhook.created_at, Webhook.id)
+        )
+    )
+
+
+def delete_webhook(*, session: Session, webhook_id: str) -> bool:
+    """Delete a webhook and (by cascade) its deliveries; ``False`` when there is no such one."""
+    result = session.execute(delete(Webhook).where(Webhook.id == webhook_id))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def add_webhook_deliveries(
+    *, session: Session, event_id: str, webhook_ids: Sequence[str], now: datetime
+) -> list[WebhookDelivery]:
+    """Queue the event for each webhook that does not have it yet, due at once; flush them."""
+    have = set(
+        session.scalars(
+            select(WebhookDelivery.webhook_id).where(WebhookDelivery.event_id == event_id)
+        )
+    )
+    added = [
+        WebhookDelivery(
+            webhook_id=webhook_id,
+            event_id=event_id,
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for webhook_id in dict.fromkeys(webhook_ids)
+        if webhook_id not in have
+    ]
+    session.add_all(added)
+    session.flush()
+    return added
+
+
+def claim_due_deliveries(
+    *, session: Session, now: datetime, hold_until: datetime, limit: int
+) -> list[str]:
+    """Take up to ``limit`` due deliveries of active webhooks and return their IDs.
+
+    Due means pending with ``next_attempt_at <= now``. Claiming moves ``next_attempt_at`` to
+    ``hold_until``, so no other worker takes them meanwhile and a crashed worker's claim simply
+    runs out. On PostgreSQL the rows are locked with ``SKIP LOCKED`` (see ``claim_due_posts``).
+    """
+    query = (
+        select(WebhookDelivery.id)
+        .where(WebhookDelivery.status == DeliveryStatus.PENDING)
+        .where(WebhookDelivery.next_attempt_at <= now)
+        .where(exists().where(Webhook.id == WebhookDelivery.webhook_id, Webhook.active.is_(True)))
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(ids))
+            .values(next_attempt_at=hold_until)
+        )
+    return ids
+
+
+def get_webhook_delivery(*, session: Session, delivery_id: str) -> WebhookDelivery | None:
+    """The delivery with this ID, or ``None``."""
+    return session.get(WebhookDelivery, delivery_id)
+
+
+def delivery_context(
+    *, session: Session, delivery_id: str
+) -> tuple[WebhookDelivery, Webhook, Event, Post] | None:
+    """A delivery with its webhook, its event and the event's post, or ``None``."""
+    row = session.execute(
+        select(WebhookDelivery, Webhook, Event, Post)
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .join(Event, Event.id == WebhookDelivery.event_id)
+        .join(Post, Post.id == Event.post_id)
+        .where(WebhookDelivery.id == delivery_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    delivery, webhook, event, post = row
+    return delivery, webhook, event, post
+
+
+def list_webhook_deliveries(
+    *,
+    session: Session,
+    webhook_id: str,
+    limit: int,
+    after: tuple[datetime, str] | None = None,
+) -> list[WebhookDelivery]:
+    """A webhook's deliveries, newest first, after the ``(created_at, id)`` keyset cursor."""
+    query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
+    if after is not None:
+        at, delivery_id = after
+        query = query.where(
+            or_(
+                WebhookDelivery.created_at < at,
+                and_(WebhookDelivery.created_at == at, WebhookDelivery.id < delivery_id),
+            )
+        )
+    query = query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+    return list(session.scalars(query.limit(limit)))
+
+
+# --- watching: events and the platform window -------------------------------------------
+
+
+def add_event(*, session: Session, event: Event, now: datetime) -> Event:
+    """Record a confirmed change of a post."""
+    session.add(event)
+    session.flush()
+    return event
+
+
+def platform_window(*, session: Session, platform: Platform, since: datetime) -> Window:
+    """One platform's checks since ``since``: distinct posts checked, and distinct posts whose
+    newest answer in the window was "gone" (errors and rate limits are not counted)."""
+    evidence_outcomes = [CheckOutcome.UNCHANGED, CheckOutcome.CHANGED, CheckOutcome.GONE]
+    newest = (
+        select(Check.post_id, func.max(Check.checked_at).label("at"))
+        .join(Post, Post.id == Check.post_id)
+        .where(Post.platform == platform, Check.checked_at >= since)
+        .where(Check.outcome.in_(evidence_outcomes))
+        .group_by(Check.post_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Check.outcome).join(
+            newest, and_(Check.post_id == newest.c.post_id, Check.checked_at == newest.c.at)
+        )
+    ).all()
+    gone = sum(1 for (outcome,) in rows if outcome is CheckOutcome.GONE)
+    return Window(posts_checked=len(rows), posts_gone=gone)
+
+
+def list_events(
+    *,
+    session: Session,
+    limit: int,
+    after: tuple[datetime, str] | None = None,
+    post_id: str | None = None,
+    kind: EventKind | None = None,
+    since: datetime | None = None,
+) -> list[Event]:
+    """Events newest first (by ``confirmed_at``), filtered, after the keyset cursor."""
+    query = select(Event)
+    if post_id is not None:
+        query = query.where(Event.post_id == post_id)
+    if kind is not None:
+        query = query.where(Event.kind == kind)
+    if since is not None:
+        query = query.where(Event.confirmed_at >= since)
+    if after is not None:
+        at, event_id = after
+        query = query.where(
+            or_(Event.confirmed_at < at, and_(Event.confirmed_at == at, Event.id < event_id))
+        )
+    query = query.order_by(Event.confirmed_at.desc(), Event.id.desc()).limit(limit)
+    return list(session.scalars(query))

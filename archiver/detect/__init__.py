@@ -1,5 +1,6 @@
-"""Pure detection logic: confirming disappearances (and, later, normalising, comparing and
-diffing posts and judging article quotes).
+"""Pure detection logic: normalising and comparing post versions (``normalise``, ``compare``),
+word-level diffs (``diff``), confirming disappearances (``confirm``) and the platform-wide
+anomaly guard (``anomaly``); later, judging article quotes.
 
 Pure: nothing here imports httpx, sqlalchemy, playwright or fastapi, or does any I/O; the
 import-linter contract in ``pyproject.toml`` holds it to that. Callers pass clocks and data in.

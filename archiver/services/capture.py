@@ -3,16 +3,17 @@
 Steps (each one call):
 1. load the post and rebuild its reference from the stored canonical URL;
 2. fetch it through its platform adapter and the outbound gate;
-3. download its media through the gate (live answers only);
-4. store every raw body and one WARC of every exchange, content-addressed;
-5. record the check, and on a first live answer the first snapshot;
+3. download its media through the gate (live answers that will make a snapshot only);
+4. store every raw body and one WARC of every exchange, content-addressed (for every answer
+   but a live one that matches the newest snapshot);
+5. record the check, and what it means (``archiver.services.watch``): a first or changed
+   snapshot, ``edited``/``restored`` events, a suspected or confirmed disappearance;
 6. move the post's state on: live, suspected or confirmed gone, or back-off after a failure;
 7. schedule the next observation and release the lease;
 8. for a new snapshot, take its screenshot and attach it (the data is on record before the
    browser queue is joined, so a slow screenshot never delays the evidence itself).
 
-Later observations of a live post (edits, deletions) belong to the re-check service; this one
-brings a pending post to its first snapshot and never calls it gone on one answer.
+The same pipeline serves a post's first capture and every re-check after it.
 """
 
 from __future__ import annotations
@@ -27,12 +28,10 @@ from playwright.async_api import Error as PlaywrightError
 from sqlalchemy.orm import Session, sessionmaker
 
 import archiver
-from archiver import cadence
 from archiver.browser import BrowserPool
 from archiver.config import Settings
 from archiver.db import repository
 from archiver.db.models import Check, Post
-from archiver.detect.confirm import Seen, confirmed_gone
 from archiver.domain import (
     CheckOutcome,
     Failed,
@@ -47,9 +46,8 @@ from archiver.domain import (
 from archiver.errors import ArchiverError
 from archiver.platforms import adapter_for, match_url
 from archiver.platforms.base import Fetcher
-from archiver.services import evidence, screens
+from archiver.services import evidence, screens, watch, webhooks
 from archiver.storage import BlobStore
-from archiver.units import parse_schedule
 
 SOFTWARE = f"Archiver/{archiver.__version__}"
 
@@ -90,9 +88,14 @@ async def observe(post_id: str, deps: CaptureDeps) -> CheckSummary:
     post, ref = await asyncio.to_thread(_load, deps, post_id)  # 1
     started = time.perf_counter()
     observation = await adapter_for(ref).fetch(ref, deps.fetcher)  # 2
-    media = await evidence.download_media(observation, deps)  # 3
-    stored = await asyncio.to_thread(
-        evidence.store, observation, media, deps.blobs, software=SOFTWARE
+    keep = not isinstance(observation, Live) or await asyncio.to_thread(
+        _needs_snapshot, deps, post.id, observation
+    )
+    media = await evidence.download_media(observation, deps) if keep else []  # 3
+    stored = (
+        await asyncio.to_thread(evidence.store, observation, media, deps.blobs, software=SOFTWARE)
+        if keep
+        else evidence.Stored(warc_sha256=None)
     )  # 4
     elapsed_ms = round((time.perf_counter() - started) * 1000)
     summary = await asyncio.to_thread(
@@ -146,6 +149,11 @@ def _attach_screenshot(
         )
 
 
+def _needs_snapshot(deps: CaptureDeps, post_id: str, live: Live) -> bool:
+    with deps.sessions() as session:
+        return watch.needs_snapshot(session, post_id, live)
+
+
 def _load(deps: CaptureDeps, post_id: str) -> tuple[Post, PostRef]:
     with deps.sessions() as session:
         post = repository.get_post(session=session, post_id=post_id)
@@ -167,6 +175,7 @@ def _record(
     elapsed_ms: int,
 ) -> CheckSummary:
     now = deps.clock()
+    settings = deps.settings
     with deps.sessions() as session, session.begin():
         post = repository.get_post(session=session, post_id=post_id)
         if post is None:
@@ -178,30 +187,33 @@ def _record(
             elapsed_ms=elapsed_ms,
             warc_sha256=stored.warc_sha256,
         )
+        events = []
         match observation:
             case Live():
-                snapshot = evidence.snapshot_row(post, observation, stored, now, SOFTWARE)
-                repository.add_snapshot(session=session, snapshot=snapshot)
-                check.outcome = CheckOutcome.CHANGED
-                check.snapshot_id = snapshot.id
+                seen = watch.on_live(
+                    session, post, observation, stored, now=now, settings=settings,
+                    software=SOFTWARE,
+                )  # fmt: skip
+                check.outcome = seen.outcome
+                check.snapshot_id = seen.snapshot.id if seen.snapshot else None
+                repository.add_check(session=session, check=check)
+                events = seen.events
             case Gone(reason=reason, evidence=said):
                 check.outcome = CheckOutcome.GONE
                 check.reason = reason
                 check.evidence = said
+                repository.add_check(session=session, check=check)
+                events = watch.on_gone(session, post, now=now, settings=settings)
             case Failed(kind=kind, detail=detail, retry_after=retry_after):
                 limited = kind is FailureKind.RATE_LIMITED
                 check.outcome = CheckOutcome.RATE_LIMITED if limited else CheckOutcome.ERROR
                 check.error = f"{kind.value}: {detail}"
                 check.retry_after = retry_after
-        repository.add_check(session=session, check=check)
-        match observation:
-            case Live():
-                _became_live(post, observation, deps.settings, now)
-            case Gone():
-                _seen_gone(session, post, deps.settings, now)
-            case Failed(retry_after=retry_after):
-                post.failure_count += 1
-                post.next_check_at = cadence.after_failure(now, post.failure_count, retry_after)
+                repository.add_check(session=session, check=check)
+                watch.on_failed(post, now=now, retry_after=retry_after)
+        for event in events:
+            repository.add_event(session=session, event=event, now=now)
+            webhooks.enqueue(session=session, event=event, now=now)
         post.last_checked_at = now
         post.lease_until = None
         return CheckSummary(
@@ -211,50 +223,3 @@ def _record(
             snapshot_id=check.snapshot_id,
             status=post.status,
         )
-
-
-def _became_live(post: Post, live: Live, settings: Settings, now: datetime) -> None:
-    data = live.data
-    post.status = PostStatus.LIVE
-    post.suspected_status = None
-    post.failure_count = 0
-    if data.author is not None:
-        post.author_id = data.author.id
-        post.author_handle = data.author.handle
-        post.author_name = data.author.name
-    post.posted_at = data.posted_at
-    if data.post_id == post.platform_post_id and data.url:
-        post.canonical_url = data.url
-    if post.first_captured_at is None:
-        post.first_captured_at = now
-    post.next_check_at = _next_regular(post, settings, now)
-
-
-def _next_regular(post: Post, settings: Settings, now: datetime) -> datetime | None:
-    if post.recheck == "off":
-        return None
-    offsets = settings.recheck_schedule
-    if post.recheck:
-        offsets = parse_schedule(post.recheck)
-    anchor = post.first_captured_at or post.submitted_at
-    return cadence.next_scheduled(anchor, offsets, now)
-
-
-def _seen_gone(session: Session, post: Post, settings: Settings, now: datetime) -> None:
-    history = [
-        Seen(at=c.checked_at, outcome=c.outcome, reason=c.reason)
-        for c in repository.recent_checks(
-            session=session, post_id=post.id, limit=4 * settings.deletion_confirmations + 8
-        )
-    ]
-    confirmed = confirmed_gone(
-        history, needed=settings.deletion_confirmations, span=settings.confirm_after
-    )
-    post.failure_count = 0
-    if confirmed is None:
-        post.suspected_status = history[-1].reason
-        post.next_check_at = now + settings.confirm_after
-        return
-    post.status = confirmed
-    post.suspected_status = None
-    post.next_check_at = _next_regular(post, settings, now)

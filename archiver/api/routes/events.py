@@ -1,0 +1,62 @@
+"""Events: ``/api/v1/posts/{id}/events`` and the feed ``/api/v1/events``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from archiver import urls
+from archiver.api.deps import SessionDep
+from archiver.api.schemas import EventList, EventOut
+from archiver.db.models import Event
+from archiver.domain import EventKind
+from archiver.errors import UnprocessableContent
+from archiver.services import events, posts
+
+router = APIRouter(prefix=urls.API, tags=["events"])
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+Limit = Annotated[int, Query(ge=1, le=200)]
+Cursor = Annotated[str | None, Query(max_length=200)]
+
+
+def event_out(event: Event) -> EventOut:
+    """The API shape of an event."""
+    return EventOut(
+        id=event.id,
+        post_id=event.post_id,
+        kind=event.kind,
+        before_snapshot_id=event.before_snapshot_id,
+        after_snapshot_id=event.after_snapshot_id,
+        first_observed_at=event.first_observed_at,
+        confirmed_at=event.confirmed_at,
+        diff=event.diff,
+    )
+
+
+@router.get("/posts/{post_id}/events", responses={404: PROBLEM, 422: PROBLEM})
+def post_events(
+    post_id: str, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> EventList:
+    """A post's events, newest first."""
+    post = posts.get(session=session, post_id=post_id).post
+    rows, next_cursor = events.page(session=session, limit=limit, cursor=cursor, post_id=post.id)
+    return EventList(items=[event_out(e) for e in rows], next=next_cursor)
+
+
+@router.get("/events", responses={422: PROBLEM})
+def all_events(
+    session: SessionDep,
+    kind: EventKind | None = None,
+    since: datetime | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> EventList:
+    """Every post's events, newest first; ``since`` is an RFC 3339 time with a zone."""
+    if since is not None and since.tzinfo is None:
+        raise UnprocessableContent("since needs a time zone, e.g. 2020-07-01T13:59:00Z")
+    rows, next_cursor = events.page(
+        session=session, limit=limit, cursor=cursor, kind=kind, since=since
+    )
+    return EventList(items=[event_out(e) for e in rows], next=next_cursor)
