@@ -153,9 +153,14 @@ def on_failed(post: Post, *, now: datetime, retry_after: datetime | None) -> Non
 
 
 def platform_degraded(session: Session, post: Post, *, now: datetime, settings: Settings) -> bool:
-    """Whether the post's platform looks like it is having an outage right now."""
+    """Whether the post's platform looks like it is having an outage right now.
+
+    The window is twice ``CONFIRM_AFTER``: a suspected post is looked at again only
+    ``CONFIRM_AFTER`` after its first gone answer, so a window of one span would lose sight of
+    posts between their two answers and let an outage through a few posts at a time.
+    """
     window = repository.platform_window(
-        session=session, platform=post.platform, since=now - settings.confirm_after
+        session=session, platform=post.platform, since=now - 2 * settings.confirm_after
     )
     return degraded(window, min_posts=settings.anomaly_min_posts, share=settings.anomaly_share)
 
