@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import archiver
 from archiver.config import Settings, load_settings
-from archiver.db import migrate
+from archiver.db import migrate, repository
 from archiver.db.session import create_db_engine, create_session_factory, transaction
 from archiver.domain import ApiKeyRole
 from archiver.errors import ApiError, ArchiverError
+from archiver.ids import normalize_id
 from archiver.services import keys, submissions
 
 console = Console(highlight=False, soft_wrap=True)
@@ -165,6 +166,38 @@ def cmd_submit(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    """``archiver check POST_ID``: observe one post now and print what was seen."""
+    from archiver.api.deps import utc_now
+    from archiver.worker import Worker
+
+    post_id = normalize_id(args.post_id)
+    if post_id is None:
+        errors.print(f"archiver: {args.post_id!r} is not a post ID.")
+        return 2
+    with database(settings, write=False) as factory, factory() as session:
+        if repository.get_post(session=session, post_id=post_id) is None:
+            errors.print(f"archiver: there is no post {post_id}.")
+            return 1
+
+    async def run() -> int:
+        worker = Worker(settings, clock=utc_now)
+        try:
+            summary = await worker.check_now(post_id)
+        finally:
+            await worker.stop()
+        if summary is None:
+            errors.print(f"archiver: post {post_id} is being checked by a worker right now.")
+            return 1
+        snapshot = f", new snapshot {summary.snapshot_id}" if summary.snapshot_id else ""
+        console.print(
+            f"{post_id}: {summary.outcome.value}{snapshot}; status {summary.status.value}"
+        )
+        return 0
+
+    return asyncio.run(run())
+
+
 def cmd_demo(_settings: Settings, args: argparse.Namespace) -> int:
     """``archiver demo``: emulator + service + demo posts, no internet needed."""
     from archiver.demo import run_demo
@@ -215,6 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--folder", default="data/demo", help="the demo's own database and files")
     demo.add_argument("--once", action="store_true", help="stop once every post is captured")
     demo.set_defaults(handler=cmd_demo)
+
+    check = commands.add_parser("check", help="re-check one post now")
+    check.add_argument("post_id", metavar="POST_ID")
+    check.set_defaults(handler=cmd_check)
 
     submit = commands.add_parser("submit", help="submit post URLs for capture")
     submit.add_argument("urls", nargs="+", metavar="URL")

@@ -135,6 +135,20 @@ class Worker:
             )
             done += sum(1 for result in results if result is not None)
 
+    async def check_now(self, post_id: str) -> CheckSummary | None:
+        """Observe one post at once (``archiver check``); ``None`` if another worker holds it."""
+        now = self.clock()
+
+        def lease() -> bool:
+            with transaction(self.sessions) as session:
+                return repository.lease_post(
+                    session=session, post_id=post_id, now=now, lease_until=now + LEASE
+                )
+
+        if not await asyncio.to_thread(lease):
+            return None
+        return await observe(post_id, self.deps)
+
     async def _observe_one(self, post_id: str) -> CheckSummary | None:
         try:
             summary = await observe(post_id, self.deps)

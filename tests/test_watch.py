@@ -154,3 +154,44 @@ def test_a_platform_wide_outage_confirms_no_deletion(
             lambda: all(post_of(client, p)["suspected_status"] is None for p in ids),
         )
         assert client.get("/api/v1/events").json()["items"] == []
+
+
+def test_a_post_can_be_rechecked_on_request(
+    settings: Settings, tmp_path: Path, emulator: EmulatorServer
+) -> None:
+    """`POST …/checks?wait=true` and `archiver check` observe a post at once, off schedule."""
+    import subprocess
+    import sys
+
+    from tests.service import service_env
+
+    post = emulator.world.add_post("mastodon", "archivist", "Before the correction.")
+    headers = create_key(settings, tmp_path)
+    env = {
+        "ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides,
+        "ARCHIVER_RECHECK_SCHEDULE": "1h",
+        "ARCHIVER_SCREENSHOTS": "false",
+    }
+    with (
+        running_service(settings, tmp_path, args=(), env=env) as base,
+        httpx.Client(base_url=base, timeout=90) as client,
+    ):
+        post_id = client.post("/api/v1/posts", json={"url": post.url}, headers=headers).json()["id"]
+        until("first capture", lambda: post_of(client, post_id)["status"] == "live")
+        emulator.world.edit_post("mastodon", post.id, "After the correction.")
+        assert client.post(f"/api/v1/posts/{post_id}/checks").status_code == 401
+        assert client.post("/api/v1/posts/ZZZZZZZZZZZZ/checks", headers=headers).status_code == 404
+        answer = client.post(f"/api/v1/posts/{post_id}/checks?wait=true", headers=headers)
+        assert answer.status_code == 200
+        assert answer.json()["outcome"] == "changed"
+        assert [e["kind"] for e in events_of(client, post_id)] == ["edited"]
+        queued = client.post(f"/api/v1/posts/{post_id}/checks", headers=headers)
+        assert queued.status_code == 202
+        assert queued.headers["location"] == f"/api/v1/posts/{post_id}/checks"
+    completed = subprocess.run(
+        [sys.executable, "-m", "archiver", "check", post_id],
+        cwd=tmp_path, env=service_env(settings, env), capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert f"{post_id}: unchanged" in completed.stdout

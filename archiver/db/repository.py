@@ -511,3 +511,29 @@ def list_events(
         )
     query = query.order_by(Event.confirmed_at.desc(), Event.id.desc()).limit(limit)
     return list(session.scalars(query))
+
+
+def request_check(*, session: Session, post_id: str, now: datetime) -> None:
+    """Make a post due now (a running check keeps its lease and is not doubled)."""
+    session.execute(update(Post).where(Post.id == post_id).values(next_check_at=now))
+
+
+def lease_post(*, session: Session, post_id: str, now: datetime, lease_until: datetime) -> bool:
+    """Lease one post to this process unless another holds it; ``True`` when leased."""
+    result = session.execute(
+        update(Post)
+        .where(Post.id == post_id)
+        .where(or_(Post.lease_until.is_(None), Post.lease_until < now))
+        .values(lease_until=lease_until)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def first_check_since(*, session: Session, post_id: str, since: datetime) -> Check | None:
+    """The post's first check at or after ``since``, if there is one yet."""
+    return session.scalars(
+        select(Check)
+        .where(Check.post_id == post_id, Check.checked_at >= since)
+        .order_by(Check.checked_at, Check.id)
+        .limit(1)
+    ).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -92,3 +93,18 @@ def get_check(*, session: Session, check_id: str) -> Check:
     if found is None:
         raise NotFound(f"there is no check {check_id!r}")
     return found
+
+
+def request_check(*, session: Session, post_id: str, now: datetime) -> str:
+    """Ask for a post to be checked now; returns its canonical ID."""
+    canonical = normalize_id(post_id)
+    post = repository.get_post(session=session, post_id=canonical) if canonical else None
+    if post is None:
+        raise NotFound(f"there is no post {post_id!r}")
+    repository.request_check(session=session, post_id=post.id, now=now)
+    return post.id
+
+
+def check_since(*, session: Session, post_id: str, since: datetime) -> Check | None:
+    """The first check of a post made at or after ``since``."""
+    return repository.first_check_since(session=session, post_id=post_id, since=since)

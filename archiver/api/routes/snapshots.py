@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
 from archiver import urls
-from archiver.api.deps import SessionDep
+from archiver.api.deps import KeyDep, NowDep, SessionDep, WriteSessionDep
 from archiver.api.schemas import (
     ArtifactRef,
     Author,
@@ -20,12 +21,15 @@ from archiver.api.schemas import (
     RawRef,
     ScreenshotOut,
     SnapshotOut,
+    rfc3339,
 )
 from archiver.db.models import Check, Snapshot
 from archiver.services import posts, snapshots
 from archiver.storage import BlobStore
 
 router = APIRouter(prefix=urls.API, tags=["snapshots"])
+#: How long ``?wait=true`` waits for a worker to finish the requested check.
+WAIT_SECONDS = 60
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ARTIFACT: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/octet-stream": {}}, "description": "the exact bytes"},
@@ -163,6 +167,40 @@ def post_checks(
         session=session, post_id=post.id, limit=limit, cursor=cursor
     )
     return CheckList(items=[check_out(c) for c in rows], next=next_cursor)
+
+
+@router.post(
+    "/posts/{post_id}/checks",
+    status_code=202,
+    responses={200: {"model": CheckOut}, 401: PROBLEM, 404: PROBLEM},
+)
+def request_check(
+    post_id: str,
+    response: Response,
+    session: WriteSessionDep,
+    key: KeyDep,
+    now: NowDep,
+    request: Request,
+    wait: bool = False,
+) -> CheckOut | dict[str, str]:
+    """Re-check a post now: 202 at once, or with ``?wait=true`` the finished check (≤ 60 s;
+    still 202 if no worker took it in time)."""
+    canonical = snapshots.request_check(session=session, post_id=post_id, now=now)
+    session.commit()
+    response.headers["Location"] = urls.post_checks_api(canonical)
+    queued = {"post_id": canonical, "status": "queued", "requested_at": rfc3339(now)}
+    if not wait:
+        return queued
+    factory = request.app.state.session_factory
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        with factory() as reader:
+            check = snapshots.check_since(session=reader, post_id=canonical, since=now)
+            if check is not None:
+                response.status_code = 200
+                return check_out(check)
+        time.sleep(0.2)
+    return queued
 
 
 @router.get("/snapshots/{snapshot_id}", responses={404: PROBLEM})
