@@ -10,6 +10,8 @@ several may share one PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import threading
+from contextlib import nullcontext
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -40,8 +42,9 @@ class Worker:
         self.settings = settings
         self.clock = clock
         self.poll_seconds = poll_seconds
-        self.engine = create_db_engine(settings.database_url)
+        self.engine = create_db_engine(settings.database_url, fsync_every_commit=False)
         self.sessions = create_session_factory(self.engine, write=True)
+        self.readers = create_session_factory(self.engine)
         self.egress = Egress(settings)
         # The browser gets its own gate: page loads must not queue behind data fetches.
         self.browser_egress = Egress(settings) if settings.screenshots else None
@@ -53,11 +56,13 @@ class Worker:
         self.deps = CaptureDeps(
             settings=settings,
             sessions=self.sessions,
+            readers=self.readers,
             blobs=LocalBlobStore(settings.data_dir / "blobs"),
             fetcher=self.egress,
             clock=clock,
             browser=self.browser,
             screenshots=LocalBlobStore(settings.screenshots_dir),
+            write_lock=threading.Lock() if settings.is_sqlite else nullcontext(),
         )
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.completed = 0

@@ -45,6 +45,12 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_normal_sync(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 def _sqlite_begin(connection: Connection) -> None:
     # Writers take the write lock when they begin (IMMEDIATE), so two writers queue on the
     # busy timeout instead of one failing with "database is locked" when its read snapshot
@@ -53,8 +59,14 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_db_engine(url: str) -> Engine:
-    """Create an engine for ``url``; for SQLite, make its folder and set durable pragmas."""
+def create_db_engine(url: str, *, fsync_every_commit: bool = True) -> Engine:
+    """Create an engine for ``url``; for SQLite, make its folder and set durable pragmas.
+
+    ``fsync_every_commit=False`` (the worker's engine) keeps SQLite's WAL commits durable
+    across crashes of the process but not across a power cut: what a worker records is an
+    observation it can make again (the post's schedule rolls back with it), while submissions,
+    which must never be lost, go through engines that sync every commit.
+    """
     url = normalize_database_url(url)
     path = sqlite_path(url)
     if path is not None:
@@ -62,6 +74,8 @@ def create_db_engine(url: str) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
+        if not fsync_every_commit:
+            event.listen(engine, "connect", _sqlite_normal_sync)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

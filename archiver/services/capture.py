@@ -21,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from playwright.async_api import Error as PlaywrightError
@@ -58,11 +59,14 @@ class CaptureDeps:
 
     settings: Settings
     sessions: sessionmaker[Session]  # a write session factory
+    readers: sessionmaker[Session]  # a read-only one (on SQLite it takes no write lock)
     blobs: BlobStore
     fetcher: Fetcher
     clock: Callable[[], datetime]
     browser: BrowserPool | None = None  # None: no screenshots
     screenshots: BlobStore | None = None
+    # SQLite has one writer: threads queue here instead of sleeping in SQLite's busy handler.
+    write_lock: AbstractContextManager[object] = field(default_factory=nullcontext)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +137,7 @@ def _attach_screenshot(
     taken: screens.Screenshot | None,
     error: str | None,
 ) -> None:
-    with deps.sessions() as session, session.begin():
+    with deps.write_lock, deps.sessions() as session, session.begin():
         repository.attach_screenshot(
             session=session,
             snapshot_id=summary.snapshot_id or "",
@@ -150,12 +154,12 @@ def _attach_screenshot(
 
 
 def _needs_snapshot(deps: CaptureDeps, post_id: str, live: Live) -> bool:
-    with deps.sessions() as session:
+    with deps.readers() as session:
         return watch.needs_snapshot(session, post_id, live)
 
 
 def _load(deps: CaptureDeps, post_id: str) -> tuple[Post, PostRef]:
-    with deps.sessions() as session:
+    with deps.readers() as session:
         post = repository.get_post(session=session, post_id=post_id)
         if post is None:
             raise LookupError(f"post {post_id} vanished from the database")
@@ -174,9 +178,9 @@ def _record(
     stored: evidence.Stored,
     elapsed_ms: int,
 ) -> CheckSummary:
-    now = deps.clock()
     settings = deps.settings
-    with deps.sessions() as session, session.begin():
+    with deps.write_lock, deps.sessions() as session, session.begin():
+        now = deps.clock()
         post = repository.get_post(session=session, post_id=post_id)
         if post is None:
             raise LookupError(f"post {post_id} vanished from the database")
