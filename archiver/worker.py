@@ -10,10 +10,10 @@ several may share one PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import threading
-from contextlib import nullcontext
 import logging
+import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler

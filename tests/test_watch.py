@@ -147,8 +147,10 @@ def test_a_platform_wide_outage_confirms_no_deletion(
         )
         time.sleep(6)  # three confirmation spans: enough to confirm, were it not an outage
         assert all(post_of(client, p)["status"] == "live" for p in ids)
+        assert client.get("/healthz").json()["degraded_platforms"] == ["x"]
         assert client.get("/api/v1/events").json()["items"] == []
         emulator.world.clear_failures()
+        until("recovery", lambda: client.get("/healthz").json()["degraded_platforms"] == [])
         until(
             "suspicion cleared",
             lambda: all(post_of(client, p)["suspected_status"] is None for p in ids),

@@ -186,6 +186,8 @@ class Health(BaseModel):
     worker: str
     #: The worker's browser pool (``state``, ``version``, ``pages_in_use``), if screenshots are on.
     browser: dict[str, Any] | None
+    #: Platforms whose answers look like an outage: no disappearance is confirmed on them.
+    degraded_platforms: list[str]
 
 
 class WebhookCreate(BaseModel):

@@ -27,7 +27,7 @@ from archiver.detect.compare import Verdict, compare
 from archiver.detect.confirm import Seen, confirmed_gone, trailing_gone
 from archiver.detect.diff import word_diff
 from archiver.detect.normalise import content_from_post, content_from_snapshot
-from archiver.domain import CheckOutcome, EventKind, Live, PostStatus
+from archiver.domain import CheckOutcome, EventKind, Live, Platform, PostStatus
 from archiver.services import evidence
 from archiver.units import parse_schedule
 
@@ -163,6 +163,20 @@ def platform_degraded(session: Session, post: Post, *, now: datetime, settings: 
         session=session, platform=post.platform, since=now - 2 * settings.confirm_after
     )
     return degraded(window, min_posts=settings.anomaly_min_posts, share=settings.anomaly_share)
+
+
+def degraded_platforms(session: Session, *, now: datetime, settings: Settings) -> list[Platform]:
+    """The platforms whose answers look like an outage right now (shown by ``/healthz``)."""
+    since = now - 2 * settings.confirm_after
+    return [
+        platform
+        for platform in Platform
+        if degraded(
+            repository.platform_window(session=session, platform=platform, since=since),
+            min_posts=settings.anomaly_min_posts,
+            share=settings.anomaly_share,
+        )
+    ]
 
 
 def next_regular(post: Post, settings: Settings, now: datetime) -> datetime | None:

@@ -10,6 +10,7 @@ import archiver
 from archiver import errors
 from archiver.api.schemas import Health
 from archiver.db.session import ping
+from archiver.services import watch
 
 router = APIRouter(tags=["operations"])
 
@@ -27,6 +28,15 @@ def healthz(request: Request) -> JSONResponse:
     if chromium is not None and not chromium.exists():
         chromium = None
     ok = database == "ok"
+    degraded: list[str] = []
+    if ok:
+        with request.app.state.session_factory() as session:
+            degraded = [
+                platform.value
+                for platform in watch.degraded_platforms(
+                    session, now=request.app.state.clock(), settings=request.app.state.settings
+                )
+            ]
     worker = request.app.state.worker
     health = Health(
         status="ok" if ok else "unavailable",
@@ -35,6 +45,7 @@ def healthz(request: Request) -> JSONResponse:
         chromium=str(chromium) if chromium else None,
         worker=("running" if worker.running else "stopped") if worker is not None else "off",
         browser=worker.browser.status() if worker is not None and worker.browser else None,
+        degraded_platforms=degraded,
     )
     return JSONResponse(health.model_dump(), status_code=200 if ok else 503)
 
