@@ -23,18 +23,18 @@ from sqlalchemy import func, select, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from capture import seed, start_emulator  # noqa: E402
+from capture import seed, start_emulator
 
-from archiver.config import load_settings  # noqa: E402
-from archiver.db import migrate  # noqa: E402
-from archiver.db.models import Check, Post  # noqa: E402
-from archiver.db.session import (  # noqa: E402
+from archiver.config import load_settings
+from archiver.db import migrate
+from archiver.db.models import Check, Post
+from archiver.db.session import (
     create_db_engine,
     create_session_factory,
     transaction,
 )
-from archiver.services import submissions  # noqa: E402
-from archiver.worker import Worker  # noqa: E402
+from archiver.services import submissions
+from archiver.worker import Worker
 
 
 def run(overrides: str, urls: list[str], database_url: str, folder: Path) -> tuple[float, int]:
