@@ -3,7 +3,9 @@ workers share one PostgreSQL without doing a check twice, a worker killed mid-ch
 nothing, and a post leased by a crashed worker is not fetched again while its lease holds.
 
 Posts are submitted straight into the database (``submissions.submit_post``), as the API would;
-every worker logs ``post ID: outcome`` lines to its own file under the test's folder.
+every worker logs ``post ID: outcome`` lines to its own file under the test's folder. A lease
+lasts ``archiver.worker.LEASE`` (five minutes), which no setting shortens: the tests expire one
+by setting ``posts.lease_until`` in the past, as five minutes of waiting would.
 """
 
 from __future__ import annotations
@@ -97,9 +99,7 @@ class Workers:
 
 
 @pytest.fixture
-def workers(
-    settings: Settings, tmp_path: Path, emulator: EmulatorServer
-) -> Iterator[Workers]:
+def workers(settings: Settings, tmp_path: Path, emulator: EmulatorServer) -> Iterator[Workers]:
     """Starts worker processes on the test's database; kills all of them afterwards."""
     env = {"ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides, **QUIET}
     group = Workers(settings, tmp_path, env)
@@ -137,7 +137,7 @@ def per_post(engine: Engine, model: type[Check] | type[Snapshot]) -> dict[str, i
     """How many rows of ``model`` each post has."""
     query = select(model.post_id, func.count()).group_by(model.post_id)
     with engine.connect() as connection:
-        return {post_id: count for post_id, count in connection.execute(query)}
+        return dict(connection.execute(query).all())
 
 
 def post_row(engine: Engine, post_id: str) -> Post:
@@ -149,6 +149,7 @@ def post_row(engine: Engine, post_id: str) -> Post:
 
 
 def is_live(engine: Engine, post_id: str) -> bool:
+    """Whether a post is live now."""
     return post_row(engine, post_id).status is PostStatus.LIVE
 
 
@@ -173,9 +174,11 @@ def test_two_workers_on_postgresql_observe_every_due_post_exactly_once(
 ) -> None:
     """Two worker processes on one PostgreSQL observe each of 60 due posts exactly once."""
     posts = [emulator.world.add_post("x", f"shared{n}", f"Post number {n}") for n in range(60)]
-    # Claims of four posts at a time keep both workers claiming over and over, so their claims
-    # interleave (with the default 32 each worker claims its batch once, and claims never meet).
-    workers.env["ARCHIVER_CHECK_CONCURRENCY"] = "4"
+    # One post per claim and a 30 ms answer keep both workers claiming over and over for a few
+    # seconds, so their claims interleave (by default one worker may drain all 60 posts in less
+    # than a second, between two polls of the other, and the claims never meet).
+    workers.env["ARCHIVER_CHECK_CONCURRENCY"] = "1"
+    emulator.world.add_failure("hang", origin=SYNDICATION, seconds=0.03)
     workers.start("a")
     workers.start("b")
     ids = submit(engine, [post.url for post in posts])  # due for both workers at once
@@ -196,16 +199,19 @@ def test_two_workers_on_postgresql_observe_every_due_post_exactly_once(
 def test_a_worker_killed_mid_check_loses_nothing(
     engine: Engine, emulator: EmulatorServer, workers: Workers
 ) -> None:
-    """A worker SIGKILLed mid-check records nothing; the next worker records one check."""
+    """A worker SIGKILLed mid-check records nothing; after its lease, the next records one check."""
     post = emulator.world.add_post("x", "crashy", "Observed while the worker dies")
     hang_data(emulator, post)
     [post_id] = submit(engine, [post.url])
     workers.start("doomed")
     until("the check in flight", lambda: data_requests(emulator, post) == 1)
-    assert post_row(engine, post_id).lease_until is not None
+    leased = post_row(engine, post_id).lease_until
+    assert leased is not None and leased > datetime.now(UTC)
     workers.kill("doomed")
     emulator.world.clear_failures()
     assert per_post(engine, Check) == {}
+    assert per_post(engine, Snapshot) == {}
+    assert post_row(engine, post_id).status is PostStatus.PENDING
 
     expire_lease(engine, post_id)  # five minutes later, as far as the lease is concerned
     workers.start("heir")
@@ -220,8 +226,7 @@ def test_a_worker_killed_mid_check_loses_nothing(
 def test_a_leased_post_is_not_fetched_by_another_worker_while_the_lease_holds(
     engine: Engine, emulator: EmulatorServer, workers: Workers
 ) -> None:
-    """A post leased by a hung, then crashed, worker is fetched by no other until the lease
-    runs out, then exactly once more."""
+    """A post leased by a hung, then killed, worker is fetched by no peer until its lease ends."""
     held = emulator.world.add_post("x", "holder", "Leased by the first worker")
     hang_data(emulator, held)
     [held_id] = submit(engine, [held.url])
@@ -231,14 +236,16 @@ def test_a_leased_post_is_not_fetched_by_another_worker_while_the_lease_holds(
 
     # The peer drains other posts beside the hung check, and leaves the leased one alone.
     [beside] = submit(engine, [emulator.world.add_post("x", "other", "Beside it").url])
-    until("the peer to observe another post", lambda: workers.observed("peer") == [beside])
+    until("the peer to observe another post", lambda: beside in workers.observed("peer"))
     assert data_requests(emulator, held) == 1
+    assert workers.observed("peer") == [beside]
 
     # The holder crashes; the peer keeps draining and still leaves the leased post alone.
     workers.kill("holder")
     [after] = submit(engine, [emulator.world.add_post("x", "later", "After the crash").url])
-    until("the peer to drain again", lambda: workers.observed("peer") == [beside, after])
+    until("the peer to drain again", lambda: after in workers.observed("peer"))
     assert data_requests(emulator, held) == 1
+    assert workers.observed("peer") == [beside, after]
     assert held_id not in per_post(engine, Check)
     assert post_row(engine, held_id).status is PostStatus.PENDING
 
