@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from archiver.domain import CheckOutcome, EventKind, Platform, PostStatus
-
-
-def rfc3339(value: datetime) -> str:
-    """``2020-07-01T13:59:00Z`` (fractions of a second only when there are any)."""
-    value = value.astimezone(UTC)
-    spec = "microseconds" if value.microsecond else "seconds"
-    return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
-
+from archiver.timefmt import rfc3339
 
 Timestamp = Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

@@ -26,7 +26,7 @@ import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -39,6 +39,7 @@ from archiver.errors import EgressError, EgressRateLimited, NotFound, Unprocessa
 from archiver.ids import normalize_id
 from archiver.ratelimits import parse_retry_after
 from archiver.services.pagination import decode_cursor, encode_cursor
+from archiver.timefmt import rfc3339
 
 #: Every event kind, as a webhook's ``kinds``.
 ALL_KINDS = "*"
@@ -210,13 +211,6 @@ def enqueue(*, session: Session, event: Event, now: datetime) -> list[WebhookDel
     )
 
 
-def _rfc3339(value: datetime) -> str:
-    """``2020-07-01T13:59:00Z``, as the API writes times (``archiver.api.schemas.rfc3339``)."""
-    value = value.astimezone(UTC)
-    spec = "microseconds" if value.microsecond else "seconds"
-    return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
-
-
 def payload(event: Event, post: Post) -> bytes:
     """The delivery body of an event: compact JSON with sorted keys, the same on every attempt."""
     document: dict[str, Any] = {
@@ -226,8 +220,8 @@ def payload(event: Event, post: Post) -> bytes:
         "post_url": post.canonical_url,
         "before_snapshot_id": event.before_snapshot_id,
         "after_snapshot_id": event.after_snapshot_id,
-        "first_observed_at": _rfc3339(event.first_observed_at),
-        "confirmed_at": _rfc3339(event.confirmed_at),
+        "first_observed_at": rfc3339(event.first_observed_at),
+        "confirmed_at": rfc3339(event.confirmed_at),
         "diff": event.diff,
     }
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

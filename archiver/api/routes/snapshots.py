@@ -21,11 +21,11 @@ from archiver.api.schemas import (
     RawRef,
     ScreenshotOut,
     SnapshotOut,
-    rfc3339,
 )
 from archiver.db.models import Check, Snapshot
 from archiver.services import posts, snapshots
 from archiver.storage import BlobStore
+from archiver.timefmt import rfc3339
 
 router = APIRouter(prefix=urls.API, tags=["snapshots"])
 #: How long ``?wait=true`` waits for a worker to finish the requested check.
