@@ -113,9 +113,8 @@ class Post(Base):
     # Consecutive failed observations (ours or transient upstream), for back-off.
     failure_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    tags: Mapped[list[PostTag]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="PostTag.tag"
-    )
+    # Loaded when asked for (the worker never is); lists load them in one query each page.
+    tags: Mapped[list[PostTag]] = relationship(cascade="all, delete-orphan", order_by="PostTag.tag")
 
 
 class PostTag(Base):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from archiver.db.models import (
     ApiKey,
@@ -112,7 +112,7 @@ def list_posts(
             or_(Post.submitted_at < at, and_(Post.submitted_at == at, Post.id < post_id))
         )
     query = query.order_by(Post.submitted_at.desc(), Post.id.desc()).limit(limit)
-    return list(session.scalars(query))
+    return list(session.scalars(query.options(selectinload(Post.tags))))
 
 
 def count_snapshots(*, session: Session, post_id: str) -> int:
