@@ -105,15 +105,14 @@ class Worker:
         await self.egress.aclose()
         self.engine.dispose()
 
-    def _claim(self, limit: int) -> list[str]:
+    def _claim(self, limit: int) -> tuple[list[str], datetime]:
         now = self.clock()
+        lease = now + LEASE
         with transaction(self.sessions) as session:
-            return repository.claim_due_posts(
-                session=session,
-                now=now,
-                lease_until=now + LEASE,
-                limit=limit,
+            claimed = repository.claim_due_posts(
+                session=session, now=now, lease_until=lease, limit=limit
             )
+        return claimed, lease
 
     async def deliver(self) -> int:
         """Send the webhook deliveries that are due (each batch claimed, never sent twice)."""
@@ -132,33 +131,38 @@ class Worker:
         limit = max(1, self.settings.check_concurrency)
         done = 0
         while True:
-            claimed = await asyncio.to_thread(self._claim, limit)
+            claimed, lease = await asyncio.to_thread(self._claim, limit)
             if not claimed:
                 return done
             results = await asyncio.gather(
-                *(self._observe_one(post_id) for post_id in claimed), return_exceptions=False
+                *(self._observe_one(post_id, lease) for post_id in claimed),
+                return_exceptions=False,
             )
             done += sum(1 for result in results if result is not None)
 
     async def check_now(self, post_id: str) -> CheckSummary | None:
         """Observe one post at once (``archiver check``); ``None`` if another worker holds it."""
         now = self.clock()
+        lease = now + LEASE
 
-        def lease() -> bool:
+        def take() -> bool:
             with transaction(self.sessions) as session:
                 return repository.lease_post(
-                    session=session, post_id=post_id, now=now, lease_until=now + LEASE
+                    session=session, post_id=post_id, now=now, lease_until=lease
                 )
 
-        if not await asyncio.to_thread(lease):
+        if not await asyncio.to_thread(take):
             return None
-        return await observe(post_id, self.deps)
+        return await observe(post_id, self.deps, lease=lease)
 
-    async def _observe_one(self, post_id: str) -> CheckSummary | None:
+    async def _observe_one(self, post_id: str, lease: datetime) -> CheckSummary | None:
         try:
-            summary = await observe(post_id, self.deps)
+            summary = await observe(post_id, self.deps, lease=lease)
         except Exception:  # a bug: log it; the lease runs out and the post is tried again
             log.exception("observing post %s failed", post_id)
+            return None
+        if summary is None:
+            log.warning("post %s: lease lost to another worker; nothing recorded", post_id)
             return None
         self.completed += 1
         log.info("post %s: %s (status %s)", post_id, summary.outcome.value, summary.status.value)

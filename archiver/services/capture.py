@@ -87,8 +87,15 @@ def _reference(post: Post) -> PostRef:
     return ref
 
 
-async def observe(post_id: str, deps: CaptureDeps) -> CheckSummary:
-    """Observe one (leased) post and record the outcome; see the module docstring."""
+async def observe(
+    post_id: str, deps: CaptureDeps, *, lease: datetime | None = None
+) -> CheckSummary | None:
+    """Observe one (leased) post and record the outcome; see the module docstring.
+
+    ``lease`` is the lease this worker holds: if another worker has taken the post since (this
+    observation outlived its lease), nothing is recorded and ``None`` comes back, so one
+    observation is never recorded twice.
+    """
     post, ref = await asyncio.to_thread(_load, deps, post_id)  # 1
     started = time.perf_counter()
     observation = await adapter_for(ref).fetch(ref, deps.fetcher)  # 2
@@ -103,8 +110,10 @@ async def observe(post_id: str, deps: CaptureDeps) -> CheckSummary:
     )  # 4
     elapsed_ms = round((time.perf_counter() - started) * 1000)
     summary = await asyncio.to_thread(
-        _record, deps, post.id, observation, stored, elapsed_ms
+        _record, deps, post.id, observation, stored, elapsed_ms, lease
     )  # 5, 6, 7
+    if summary is None:
+        return None
     if isinstance(observation, Live) and summary.snapshot_id is not None:
         await _screenshot(deps, ref, observation, stored, summary)  # 8
     return summary
@@ -177,13 +186,16 @@ def _record(
     observation: Observation,
     stored: evidence.Stored,
     elapsed_ms: int,
-) -> CheckSummary:
+    lease: datetime | None,
+) -> CheckSummary | None:
     settings = deps.settings
     with deps.write_lock, deps.sessions() as session, session.begin():
         now = deps.clock()
         post = repository.get_post(session=session, post_id=post_id)
         if post is None:
             raise LookupError(f"post {post_id} vanished from the database")
+        if lease is not None and post.lease_until != lease:
+            return None  # another worker holds the post now: its observation counts
         check = Check(
             post_id=post.id,
             checked_at=now,
