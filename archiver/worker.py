@@ -24,6 +24,7 @@ from archiver.db import repository
 from archiver.db.session import create_db_engine, create_session_factory, transaction
 from archiver.egress import Egress
 from archiver.services import webhooks
+from archiver.services.canaries import Canaries
 from archiver.services.capture import CaptureDeps, CheckSummary, observe
 from archiver.storage import LocalBlobStore
 
@@ -62,6 +63,7 @@ class Worker:
             clock=clock,
             browser=self.browser,
             screenshots=LocalBlobStore(settings.screenshots_dir),
+            canaries=Canaries(settings.canary_urls, self.egress),
             write_lock=threading.Lock() if settings.is_sqlite else nullcontext(),
         )
         self.scheduler = AsyncIOScheduler(timezone="UTC")

@@ -197,3 +197,31 @@ def test_a_post_can_be_rechecked_on_request(
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
     assert f"{post_id}: unchanged" in completed.stdout
+
+
+def test_a_gone_canary_blocks_every_confirmation_on_its_platform(
+    settings: Settings, tmp_path: Path, emulator: EmulatorServer
+) -> None:
+    """While the configured canary post is not live, a deleted post stays only suspected."""
+    canary = emulator.world.add_post("x", "canarybird", "I am always here.")
+    target = emulator.world.add_post("x", "someone", "I will be deleted.")
+    headers = create_key(settings, tmp_path)
+    env = {
+        "ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides,
+        "ARCHIVER_CANARY_URLS": canary.url,
+        **FAST,
+    }
+    with (
+        running_service(settings, tmp_path, args=(), env=env) as base,
+        httpx.Client(base_url=base, timeout=30) as client,
+    ):
+        post_id = client.post("/api/v1/posts", json={"url": target.url}, headers=headers).json()[
+            "id"
+        ]
+        until("first capture", lambda: post_of(client, post_id)["status"] == "live")
+        emulator.world.delete_post("x", canary.id)
+        emulator.world.delete_post("x", target.id)
+        until("suspicion", lambda: post_of(client, post_id)["suspected_status"] == "deleted")
+        time.sleep(6)  # three confirmation spans
+        assert post_of(client, post_id)["status"] == "live"
+        assert events_of(client, post_id) == []

@@ -6,7 +6,8 @@ Steps (each one call):
 3. download its media through the gate (live answers that will make a snapshot only);
 4. store every raw body and one WARC of every exchange, content-addressed (for every answer
    but a live one that matches the newest snapshot);
-5. record the check, and what it means (``archiver.services.watch``): a first or changed
+5. for a "gone" answer, ask the platform's canary posts whether the platform itself is well;
+   record the check, and what it means (``archiver.services.watch``): a first or changed
    snapshot, ``edited``/``restored`` events, a suspected or confirmed disappearance;
 6. move the post's state on: live, suspected or confirmed gone, or back-off after a failure;
 7. schedule the next observation and release the lease;
@@ -48,6 +49,7 @@ from archiver.errors import ArchiverError
 from archiver.platforms import adapter_for, match_url
 from archiver.platforms.base import Fetcher
 from archiver.services import evidence, screens, watch, webhooks
+from archiver.services.canaries import Canaries
 from archiver.storage import BlobStore
 
 SOFTWARE = f"Archiver/{archiver.__version__}"
@@ -65,6 +67,8 @@ class CaptureDeps:
     clock: Callable[[], datetime]
     browser: BrowserPool | None = None  # None: no screenshots
     screenshots: BlobStore | None = None
+    # Known-live posts asked before a disappearance is believed (ARCHIVER_CANARY_URLS).
+    canaries: Canaries = field(default_factory=lambda: Canaries((), None))
     # SQLite has one writer: threads queue here instead of sleeping in SQLite's busy handler.
     write_lock: AbstractContextManager[object] = field(default_factory=nullcontext)
 
@@ -109,8 +113,9 @@ async def observe(
         else evidence.Stored(warc_sha256=None)
     )  # 4
     elapsed_ms = round((time.perf_counter() - started) * 1000)
+    canary_gone = isinstance(observation, Gone) and await deps.canaries.gone(ref.platform)
     summary = await asyncio.to_thread(
-        _record, deps, post.id, observation, stored, elapsed_ms, lease
+        _record, deps, post.id, observation, stored, elapsed_ms, lease, canary_gone
     )  # 5, 6, 7
     if summary is None:
         return None
@@ -187,6 +192,7 @@ def _record(
     stored: evidence.Stored,
     elapsed_ms: int,
     lease: datetime | None,
+    canary_gone: bool = False,
 ) -> CheckSummary | None:
     settings = deps.settings
     with deps.write_lock, deps.sessions() as session, session.begin():
@@ -219,7 +225,9 @@ def _record(
                 check.reason = reason
                 check.evidence = said
                 repository.add_check(session=session, check=check)
-                events = watch.on_gone(session, post, now=now, settings=settings)
+                events = watch.on_gone(
+                    session, post, now=now, settings=settings, canary_gone=canary_gone
+                )
             case Failed(kind=kind, detail=detail, retry_after=retry_after):
                 limited = kind is FailureKind.RATE_LIMITED
                 check.outcome = CheckOutcome.RATE_LIMITED if limited else CheckOutcome.ERROR

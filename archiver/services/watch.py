@@ -117,7 +117,14 @@ def needs_snapshot(session: Session, post_id: str, live: Live) -> bool:
     return latest is None or verdict_against(latest, live).changed
 
 
-def on_gone(session: Session, post: Post, *, now: datetime, settings: Settings) -> list[Event]:
+def on_gone(
+    session: Session,
+    post: Post,
+    *,
+    now: datetime,
+    settings: Settings,
+    canary_gone: bool = False,
+) -> list[Event]:
     """Record a gone answer (the check is already on record): suspect, or confirm."""
     history = [
         Seen(at=c.checked_at, outcome=c.outcome, reason=c.reason)
@@ -129,7 +136,9 @@ def on_gone(session: Session, post: Post, *, now: datetime, settings: Settings) 
     confirmed = confirmed_gone(
         history, needed=settings.deletion_confirmations, span=settings.confirm_after
     )
-    if confirmed is not None and platform_degraded(session, post, now=now, settings=settings):
+    if confirmed is not None and (
+        canary_gone or platform_degraded(session, post, now=now, settings=settings)
+    ):
         confirmed = None  # an outage is not a deletion: keep it suspected and look again
     if confirmed is None:
         post.suspected_status = history[-1].reason
