@@ -33,7 +33,7 @@ import archiver
 from archiver.browser import BrowserPool
 from archiver.config import Settings
 from archiver.db import repository
-from archiver.db.models import Check, Post
+from archiver.db.models import Check, Post, Snapshot
 from archiver.domain import (
     CheckOutcome,
     Failed,
@@ -100,11 +100,13 @@ async def observe(
     observation outlived its lease), nothing is recorded and ``None`` comes back, so one
     observation is never recorded twice.
     """
-    post, ref = await asyncio.to_thread(_load, deps, post_id)  # 1
+    post, ref, latest = await asyncio.to_thread(_load, deps, post_id)  # 1
     started = time.perf_counter()
     observation = await adapter_for(ref).fetch(ref, deps.fetcher)  # 2
-    keep = not isinstance(observation, Live) or await asyncio.to_thread(
-        _needs_snapshot, deps, post.id, observation
+    keep = (
+        not isinstance(observation, Live)
+        or latest is None
+        or watch.verdict_against(latest, observation).changed
     )
     media = await evidence.download_media(observation, deps) if keep else []  # 3
     stored = (
@@ -115,7 +117,7 @@ async def observe(
     elapsed_ms = round((time.perf_counter() - started) * 1000)
     canary_gone = isinstance(observation, Gone) and await deps.canaries.gone(ref.platform)
     summary = await asyncio.to_thread(
-        _record, deps, post.id, observation, stored, elapsed_ms, lease, canary_gone
+        _record, deps, post.id, observation, stored, elapsed_ms, lease, canary_gone, latest
     )  # 5, 6, 7
     if summary is None:
         return None
@@ -167,17 +169,15 @@ def _attach_screenshot(
         )
 
 
-def _needs_snapshot(deps: CaptureDeps, post_id: str, live: Live) -> bool:
-    with deps.readers() as session:
-        return watch.needs_snapshot(session, post_id, live)
-
-
-def _load(deps: CaptureDeps, post_id: str) -> tuple[Post, PostRef]:
+def _load(deps: CaptureDeps, post_id: str) -> tuple[Post, PostRef, Snapshot | None]:
+    """The post, its reference, and its newest snapshot (what a live answer is compared with;
+    only this worker, holding the lease, can add a newer one meanwhile)."""
     with deps.readers() as session:
         post = repository.get_post(session=session, post_id=post_id)
         if post is None:
             raise LookupError(f"post {post_id} vanished from the database")
-        return post, _reference(post)
+        latest = repository.latest_snapshot(session=session, post_id=post_id)
+        return post, _reference(post), latest
 
 
 def _http_status(observation: Observation) -> int | None:
@@ -192,7 +192,8 @@ def _record(
     stored: evidence.Stored,
     elapsed_ms: int,
     lease: datetime | None,
-    canary_gone: bool = False,
+    canary_gone: bool,
+    latest: Snapshot | None,
 ) -> CheckSummary | None:
     settings = deps.settings
     with deps.write_lock, deps.sessions() as session, session.begin():
@@ -213,8 +214,8 @@ def _record(
         match observation:
             case Live():
                 seen = watch.on_live(
-                    session, post, observation, stored, now=now, settings=settings,
-                    software=SOFTWARE,
+                    session, post, observation, stored, latest=latest, now=now,
+                    settings=settings, software=SOFTWARE,
                 )  # fmt: skip
                 check.outcome = seen.outcome
                 check.snapshot_id = seen.snapshot.id if seen.snapshot else None

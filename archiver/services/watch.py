@@ -57,12 +57,13 @@ def on_live(
     live: Live,
     stored: evidence.Stored,
     *,
+    latest: Snapshot | None,
     now: datetime,
     settings: Settings,
     software: str,
 ) -> LiveOutcome:
-    """Record a live answer: a snapshot when new or changed, ``edited``/``restored`` events."""
-    latest = repository.latest_snapshot(session=session, post_id=post.id)
+    """Record a live answer against the newest snapshot ``latest``: a snapshot when new or
+    changed, ``edited``/``restored`` events."""
     events: list[Event] = []
     snapshot: Snapshot | None = None
     if latest is None:
@@ -108,13 +109,6 @@ def verdict_against(latest: Snapshot, live: Live) -> Verdict:
         before_edited_at=latest.edited_at,
         after_edited_at=live.data.edited_at,
     )
-
-
-def needs_snapshot(session: Session, post_id: str, live: Live) -> bool:
-    """Whether a live answer will make a snapshot (the first, or a changed one): only then
-    are its media downloaded and its evidence stored."""
-    latest = repository.latest_snapshot(session=session, post_id=post_id)
-    return latest is None or verdict_against(latest, live).changed
 
 
 def on_gone(
