@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import struct
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -29,6 +28,7 @@ from archiver.chromium import find_chromium
 from archiver.config import Settings, load_settings
 from archiver.egress import Egress
 from archiver.emulator import EmulatorServer
+from tests.canary import Canary
 
 if find_chromium(None) is None:
     pytest.skip(
@@ -113,32 +113,6 @@ def assert_png(shot: Shot) -> Image:
 
 
 # --- Servers ------------------------------------------------------------------------------
-
-
-class Canary:
-    """A loopback listener nobody may reach: counts the connections the kernel accepted."""
-
-    def __init__(self) -> None:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.bind(("127.0.0.1", 0))
-        self._socket.listen(64)
-        self._socket.setblocking(False)
-        self.port: int = self._socket.getsockname()[1]
-        self.count = 0
-
-    def connections(self) -> int:
-        """Every connection made to the canary so far."""
-        while True:
-            try:
-                connection, _ = self._socket.accept()
-            except BlockingIOError:
-                return self.count
-            self.count += 1
-            connection.close()
-
-    def close(self) -> None:
-        """Stop listening."""
-        self._socket.close()
 
 
 Page = tuple[int, dict[str, str], bytes]
