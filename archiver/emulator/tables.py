@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections import deque
 
 from archiver.emulator.common import DEFAULT_ORIGINS
@@ -13,7 +14,7 @@ from archiver.emulator.media import MediaFile, media_key
 from archiver.emulator.model import FAILURE_MODES, Failure, Post, RequestRecord
 
 
-class SideTables:
+class SideTables(ABC):
     """Media, failure modes and requests. Every public method is thread-safe."""
 
     lock: threading.RLock
@@ -22,15 +23,17 @@ class SideTables:
     _failures: list[Failure]
     _requests: deque[RequestRecord]
 
+    @abstractmethod
     def _next(self) -> int:
-        raise NotImplementedError
+        """A fresh number (the world's counter)."""
 
+    @abstractmethod
     def _find(self, platform: str, post_id: str) -> Post | None:
-        raise NotImplementedError
+        """The post with this id, or ``None``."""
 
+    @abstractmethod
     def post(self, platform: str, post_id: str) -> Post:
         """The post with this id, or ``KeyError``."""
-        raise NotImplementedError
 
     # Media ------------------------------------------------------------------------------------
 
