@@ -1,0 +1,164 @@
+"""Claiming due posts, and the checks and snapshots they produce."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from archiver.db.models import (
+    Check,
+    Post,
+    Snapshot,
+)
+from archiver.domain import PostStatus
+
+
+def claim_due_posts(
+    *,
+    session: Session,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    statuses: Sequence[PostStatus] | None = None,
+) -> list[str]:
+    """Lease up to ``limit`` due posts to this worker and return their IDs.
+
+    Due means ``next_check_at <= now`` and no live lease. On PostgreSQL the rows are locked
+    with ``SKIP LOCKED`` so concurrent workers never claim the same post; SQLite runs one
+    worker and its write transaction (IMMEDIATE) already serialises claims.
+    """
+    query = (
+        select(Post.id)
+        .where(Post.next_check_at <= now)
+        .where(or_(Post.lease_until.is_(None), Post.lease_until < now))
+        .order_by(Post.next_check_at)
+        .limit(limit)
+    )
+    if statuses is not None:
+        query = query.where(Post.status.in_(list(statuses)))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(update(Post).where(Post.id.in_(ids)).values(lease_until=lease_until))
+    return ids
+
+
+def add_check(*, session: Session, check: Check) -> Check:
+    """Record one observation."""
+    session.add(check)
+    session.flush()
+    return check
+
+
+def add_snapshot(*, session: Session, snapshot: Snapshot) -> Snapshot:
+    """Record one capture."""
+    session.add(snapshot)
+    session.flush()
+    return snapshot
+
+
+def recent_checks(*, session: Session, post_id: str, limit: int) -> list[Check]:
+    """A post's newest checks, oldest first."""
+    newest = list(
+        session.scalars(
+            select(Check)
+            .where(Check.post_id == post_id)
+            .order_by(Check.checked_at.desc(), Check.id.desc())
+            .limit(limit)
+        )
+    )
+    return newest[::-1]
+
+
+def list_checks(
+    *, session: Session, post_id: str, limit: int, after: tuple[datetime, str] | None = None
+) -> list[Check]:
+    """A post's checks, newest first, after the ``(checked_at, id)`` keyset cursor."""
+    query = select(Check).where(Check.post_id == post_id)
+    if after is not None:
+        at, check_id = after
+        query = query.where(
+            or_(Check.checked_at < at, and_(Check.checked_at == at, Check.id < check_id))
+        )
+    query = query.order_by(Check.checked_at.desc(), Check.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def list_snapshots(*, session: Session, post_id: str) -> list[Snapshot]:
+    """A post's snapshots, oldest first."""
+    return list(
+        session.scalars(
+            select(Snapshot)
+            .where(Snapshot.post_id == post_id)
+            .order_by(Snapshot.captured_at, Snapshot.id)
+        )
+    )
+
+
+def get_snapshot(*, session: Session, snapshot_id: str) -> Snapshot | None:
+    """The snapshot with this ID, or ``None``."""
+    return session.get(Snapshot, snapshot_id)
+
+
+def attach_screenshot(
+    *,
+    session: Session,
+    snapshot_id: str,
+    check_id: str,
+    sha256: str | None,
+    width: int | None,
+    height: int | None,
+    source: str | None,
+    browser_version: str | None,
+    taken_at: datetime | None,
+    page_url: str | None,
+    error: str | None,
+) -> None:
+    """Complete a snapshot with its screenshot (once: an existing one is never replaced) and
+    note on the check why the platform's page was not used, if it was not."""
+    if sha256 is not None:
+        session.execute(
+            update(Snapshot)
+            .where(Snapshot.id == snapshot_id, Snapshot.screenshot_sha256.is_(None))
+            .values(
+                screenshot_sha256=sha256,
+                screenshot_width=width,
+                screenshot_height=height,
+                screenshot_source=source,
+                browser_version=browser_version,
+                screenshot_taken_at=taken_at,
+                screenshot_url=page_url,
+            )
+        )
+    if error is not None:
+        session.execute(update(Check).where(Check.id == check_id).values(screenshot_error=error))
+
+
+def request_check(*, session: Session, post_id: str, now: datetime) -> None:
+    """Make a post due now (a running check keeps its lease and is not doubled)."""
+    session.execute(update(Post).where(Post.id == post_id).values(next_check_at=now))
+
+
+def lease_post(*, session: Session, post_id: str, now: datetime, lease_until: datetime) -> bool:
+    """Lease one post to this process unless another holds it; ``True`` when leased."""
+    result = session.execute(
+        update(Post)
+        .where(Post.id == post_id)
+        .where(or_(Post.lease_until.is_(None), Post.lease_until < now))
+        .values(lease_until=lease_until)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def first_check_since(*, session: Session, post_id: str, since: datetime) -> Check | None:
+    """The post's first check at or after ``since``, if there is one yet."""
+    return session.scalars(
+        select(Check)
+        .where(Check.post_id == post_id, Check.checked_at >= since)
+        .order_by(Check.checked_at, Check.id)
+        .limit(1)
+    ).first()
