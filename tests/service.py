@@ -92,3 +92,31 @@ def running_service(
     finally:
         process.send_signal(signal.SIGKILL)  # a crash, not a polite shutdown
         process.wait(timeout=30)
+
+
+class ServiceClient(httpx.Client):
+    """An HTTP client on a running service, holding a submitter key (sent only when asked)."""
+
+    def __init__(self, base: str, auth: dict[str, str], *, timeout: float) -> None:
+        super().__init__(base_url=base, timeout=timeout)
+        self.auth_headers = auth
+
+    def submit(self, url: str) -> str:
+        """Submit a post URL with the key; return the post's ID."""
+        answer = self.post("/api/v1/posts", json={"url": url}, headers=self.auth_headers)
+        assert answer.status_code in (200, 202), answer.text
+        post_id: str = answer.json()["id"]
+        return post_id
+
+
+@contextmanager
+def serving(
+    settings: Settings, cwd: Path, env: Mapping[str, str], *, timeout: float = 30
+) -> Iterator[ServiceClient]:
+    """``archiver serve`` with its worker, a key, and a client on it."""
+    auth = create_key(settings, cwd)
+    with (
+        running_service(settings, cwd, args=(), env=env) as base,
+        ServiceClient(base, auth, timeout=timeout) as client,
+    ):
+        yield client

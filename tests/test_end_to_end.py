@@ -16,7 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archiver.config import Settings
 from archiver.emulator import EmulatorServer
-from tests.service import create_key, running_service
+from tests.service import serving
 
 pytestmark = pytest.mark.slow
 
@@ -86,16 +86,9 @@ def test_one_post_per_platform_is_captured_with_exact_text_and_evidence(
         truth_post.url: (TRUTH_TEXT, "statenewsdesk", 0),
         bluesky_post.url: (BLUESKY_TEXT, "newsroom.example.com", 1),
     }
-    headers = create_key(settings, tmp_path)
     env = {"ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides}
-    with (
-        running_service(settings, tmp_path, args=(), env=env) as base,
-        httpx.Client(base_url=base, timeout=30) as client,
-    ):
-        submitted = {
-            url: client.post("/api/v1/posts", json={"url": url}, headers=headers).json()["id"]
-            for url in expected
-        }
+    with serving(settings, tmp_path, env) as client:
+        submitted = {url: client.submit(url) for url in expected}
         for url, post_id in submitted.items():
             text, handle, media_count = expected[url]
             post = wait_for(client, post_id, "live")
@@ -156,13 +149,9 @@ def test_an_unrenderable_embed_page_falls_back_to_archivers_card(
     """When the platform's embed page fails, the screenshot is Archiver's card, marked so."""
     post = emulator.world.add_post("x", "councilwatch", "Card me <script>alert(1)</script>")
     emulator.world.add_failure("error", origin="https://platform.twitter.com", status=500)
-    headers = create_key(settings, tmp_path)
     env = {"ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides}
-    with (
-        running_service(settings, tmp_path, args=(), env=env) as base,
-        httpx.Client(base_url=base, timeout=30) as client,
-    ):
-        post_id = client.post("/api/v1/posts", json={"url": post.url}, headers=headers).json()["id"]
+    with serving(settings, tmp_path, env) as client:
+        post_id = client.submit(post.url)
         live = wait_for(client, post_id, "live")
         shot = wait_for_screenshot(client, live["latest_snapshot"]["id"])
         assert shot["source"] == "archiver_card"
@@ -178,13 +167,9 @@ def test_screenshots_can_be_turned_off(
 ) -> None:
     """With ARCHIVER_SCREENSHOTS=false a capture keeps its data and has no screenshot."""
     post = emulator.world.add_post("bluesky", "newsroom.example.com", "data only")
-    headers = create_key(settings, tmp_path)
     env = {"ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides, "ARCHIVER_SCREENSHOTS": "false"}
-    with (
-        running_service(settings, tmp_path, args=(), env=env) as base,
-        httpx.Client(base_url=base, timeout=30) as client,
-    ):
-        post_id = client.post("/api/v1/posts", json={"url": post.url}, headers=headers).json()["id"]
+    with serving(settings, tmp_path, env) as client:
+        post_id = client.submit(post.url)
         live = wait_for(client, post_id, "live")
         time.sleep(1)
         snapshot = client.get(live["latest_snapshot"]["url"]).json()
@@ -199,15 +184,9 @@ def test_a_post_that_is_gone_is_suspected_not_declared(
     """A deleted post is only suspected after one answer; its 404 is kept as evidence."""
     deleted = emulator.world.add_post("x", "someone", "soon gone")
     emulator.world.delete_post("x", deleted.id)
-    headers = create_key(settings, tmp_path)
     env = {"ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides}
-    with (
-        running_service(settings, tmp_path, args=(), env=env) as base,
-        httpx.Client(base_url=base, timeout=30) as client,
-    ):
-        post_id = client.post("/api/v1/posts", json={"url": deleted.url}, headers=headers).json()[
-            "id"
-        ]
+    with serving(settings, tmp_path, env) as client:
+        post_id = client.submit(deleted.url)
         deadline = time.monotonic() + 60
         while not (post := client.get(f"/api/v1/posts/{post_id}").json())["suspected_status"]:
             assert time.monotonic() < deadline, post
@@ -226,13 +205,9 @@ def test_an_unreachable_platform_is_an_error_and_the_post_stays_pending(
     """When the platform answers 503, the check is an error and the post is not called gone."""
     post = emulator.world.add_post("mastodon", "archivist", "still here")
     emulator.world.add_failure("error", origin="https://mastodon.social", status=503)
-    headers = create_key(settings, tmp_path)
     env = {"ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides}
-    with (
-        running_service(settings, tmp_path, args=(), env=env) as base,
-        httpx.Client(base_url=base, timeout=30) as client,
-    ):
-        post_id = client.post("/api/v1/posts", json={"url": post.url}, headers=headers).json()["id"]
+    with serving(settings, tmp_path, env) as client:
+        post_id = client.submit(post.url)
         deadline = time.monotonic() + 60
         while not (checks := client.get(f"/api/v1/posts/{post_id}/checks").json()["items"]):
             assert time.monotonic() < deadline

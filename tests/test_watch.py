@@ -13,7 +13,7 @@ import pytest
 
 from archiver.config import Settings
 from archiver.emulator import EmulatorServer
-from tests.service import create_key, running_service
+from tests.service import serving
 
 pytestmark = pytest.mark.slow
 
@@ -64,16 +64,10 @@ def test_edits_disappearances_and_restorations_become_events(
     suspended = world.add_post("bluesky", "newsroom.example.com", "Account about to be taken down")
     protected = world.add_post("x", "quietperson", "Soon followers only")
     flaky = world.add_post("x", "flakyperson", "The platform fails on this one")
-    headers = create_key(settings, tmp_path)
     env = {"ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides, **FAST}
-    with (
-        running_service(settings, tmp_path, args=(), env=env) as base,
-        httpx.Client(base_url=base, timeout=30) as client,
-    ):
+    with serving(settings, tmp_path, env) as client:
         ids = {
-            name: client.post("/api/v1/posts", json={"url": info.url}, headers=headers).json()[
-                "id"
-            ]
+            name: client.submit(info.url)
             for name, info in {
                 "edited": edited, "deleted": deleted, "suspended": suspended,
                 "protected": protected, "flaky": flaky,
@@ -128,16 +122,9 @@ def test_a_platform_wide_outage_confirms_no_deletion(
 ) -> None:
     """When every X post answers 404 at once, none is declared deleted; all stay live."""
     posts = [emulator.world.add_post("x", f"person{n}", f"Post number {n}") for n in range(6)]
-    headers = create_key(settings, tmp_path)
     env = {"ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides, **FAST}
-    with (
-        running_service(settings, tmp_path, args=(), env=env) as base,
-        httpx.Client(base_url=base, timeout=30) as client,
-    ):
-        ids = [
-            client.post("/api/v1/posts", json={"url": p.url}, headers=headers).json()["id"]
-            for p in posts
-        ]
+    with serving(settings, tmp_path, env) as client:
+        ids = [client.submit(p.url) for p in posts]
         for post_id in ids:
             until("first capture", lambda p=post_id: post_of(client, p)["status"] == "live")
         emulator.world.add_failure("error", origin="https://cdn.syndication.twimg.com", status=404)
@@ -168,26 +155,23 @@ def test_a_post_can_be_rechecked_on_request(
     from tests.service import service_env
 
     post = emulator.world.add_post("mastodon", "archivist", "Before the correction.")
-    headers = create_key(settings, tmp_path)
     env = {
         "ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides,
         "ARCHIVER_RECHECK_SCHEDULE": "1h",
         "ARCHIVER_SCREENSHOTS": "false",
     }
-    with (
-        running_service(settings, tmp_path, args=(), env=env) as base,
-        httpx.Client(base_url=base, timeout=90) as client,
-    ):
-        post_id = client.post("/api/v1/posts", json={"url": post.url}, headers=headers).json()["id"]
+    with serving(settings, tmp_path, env, timeout=90) as client:
+        post_id = client.submit(post.url)
         until("first capture", lambda: post_of(client, post_id)["status"] == "live")
         emulator.world.edit_post("mastodon", post.id, "After the correction.")
         assert client.post(f"/api/v1/posts/{post_id}/checks").status_code == 401
-        assert client.post("/api/v1/posts/ZZZZZZZZZZZZ/checks", headers=headers).status_code == 404
-        answer = client.post(f"/api/v1/posts/{post_id}/checks?wait=true", headers=headers)
+        auth = client.auth_headers
+        assert client.post("/api/v1/posts/ZZZZZZZZZZZZ/checks", headers=auth).status_code == 404
+        answer = client.post(f"/api/v1/posts/{post_id}/checks?wait=true", headers=auth)
         assert answer.status_code == 200
         assert answer.json()["outcome"] == "changed"
         assert [e["kind"] for e in events_of(client, post_id)] == ["edited"]
-        queued = client.post(f"/api/v1/posts/{post_id}/checks", headers=headers)
+        queued = client.post(f"/api/v1/posts/{post_id}/checks", headers=auth)
         assert queued.status_code == 202
         assert queued.headers["location"] == f"/api/v1/posts/{post_id}/checks"
     completed = subprocess.run(
@@ -205,19 +189,13 @@ def test_a_gone_canary_blocks_every_confirmation_on_its_platform(
     """While the configured canary post is not live, a deleted post stays only suspected."""
     canary = emulator.world.add_post("x", "canarybird", "I am always here.")
     target = emulator.world.add_post("x", "someone", "I will be deleted.")
-    headers = create_key(settings, tmp_path)
     env = {
         "ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides,
         "ARCHIVER_CANARY_URLS": canary.url,
         **FAST,
     }
-    with (
-        running_service(settings, tmp_path, args=(), env=env) as base,
-        httpx.Client(base_url=base, timeout=30) as client,
-    ):
-        post_id = client.post("/api/v1/posts", json={"url": target.url}, headers=headers).json()[
-            "id"
-        ]
+    with serving(settings, tmp_path, env) as client:
+        post_id = client.submit(target.url)
         until("first capture", lambda: post_of(client, post_id)["status"] == "live")
         emulator.world.delete_post("x", canary.id)
         emulator.world.delete_post("x", target.id)
