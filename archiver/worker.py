@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from archiver.browser import BrowserPool
 from archiver.config import Settings
 from archiver.db import repository
+from archiver.db.models import Post, Snapshot
 from archiver.db.session import create_db_engine, create_session_factory, transaction
 from archiver.egress import Egress
 from archiver.services import webhooks
@@ -107,14 +108,15 @@ class Worker:
         await self.egress.aclose()
         self.engine.dispose()
 
-    def _claim(self, limit: int) -> tuple[list[str], datetime]:
+    def _claim(self, limit: int) -> tuple[list[tuple[Post, Snapshot | None]], datetime]:
+        """Lease up to ``limit`` due posts; each comes with its newest snapshot."""
         now = self.clock()
         lease = now + LEASE
         with transaction(self.sessions) as session:
             claimed = repository.claim_due_posts(
                 session=session, now=now, lease_until=lease, limit=limit
             )
-        return claimed, lease
+            return repository.posts_to_observe(session=session, post_ids=claimed), lease
 
     async def deliver(self) -> int:
         """Send the webhook deliveries that are due (each batch claimed, never sent twice)."""
@@ -137,7 +139,7 @@ class Worker:
             if not claimed:
                 return done
             results = await asyncio.gather(
-                *(self._observe_one(post_id, lease) for post_id in claimed),
+                *(self._observe_one(loaded, lease) for loaded in claimed),
                 return_exceptions=False,
             )
             done += sum(1 for result in results if result is not None)
@@ -157,9 +159,12 @@ class Worker:
             return None
         return await observe(post_id, self.deps, lease=lease)
 
-    async def _observe_one(self, post_id: str, lease: datetime) -> CheckSummary | None:
+    async def _observe_one(
+        self, loaded: tuple[Post, Snapshot | None], lease: datetime
+    ) -> CheckSummary | None:
+        post_id = loaded[0].id
         try:
-            summary = await observe(post_id, self.deps, lease=lease)
+            summary = await observe(post_id, self.deps, lease=lease, loaded=loaded)
         except Exception:  # a bug: log it; the lease runs out and the post is tried again
             log.exception("observing post %s failed", post_id)
             return None

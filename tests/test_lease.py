@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from archiver.config import Settings, load_settings
 from archiver.db.models import Check, Post
@@ -48,5 +48,25 @@ async def test_an_observation_whose_lease_was_taken_over_records_nothing(
             assert summary is not None
             assert summary.status.value == "live"
             assert count_rows(engine, Check) == 1
+
+            # The same for a re-check that finds the post unchanged (recorded without
+            # loading objects): the late one is dropped, the holder's is recorded once.
+            with engine.begin() as connection:
+                connection.execute(update(Post).values(lease_until=theirs))
+            assert await observe(post_id, worker.deps, lease=mine) is None
+            assert count_rows(engine, Check) == 1
+            again = await observe(post_id, worker.deps, lease=theirs)
+            assert again is not None
+            assert again.outcome.value == "unchanged"
+            assert again.snapshot_id is None
+            assert count_rows(engine, Check) == 2
+            with engine.connect() as connection:
+                row = connection.execute(
+                    select(Post.lease_until, Post.last_checked_at, Post.next_check_at)
+                ).one()
+            assert row.lease_until is None
+            assert row.last_checked_at is not None
+            assert row.next_check_at is not None
+            assert row.next_check_at > row.last_checked_at
         finally:
             await worker.stop()

@@ -119,7 +119,8 @@ class Egress:
             raise ConfigError(f"ARCHIVER_UPSTREAM_OVERRIDES is not valid: {exc}") from None
         self._trusted = frozenset(_origin(target) for target in self._overrides.values())
         self._concurrency = settings.check_concurrency
-        self._transport = PinnedTransport(max_connections=settings.check_concurrency)
+        self._per_host_limit = max(1, settings.check_concurrency // 4)
+        self._transport = PinnedTransport(max_connections=self._per_host_limit)
         self._global: asyncio.Semaphore | None = None
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self._backoff = Backoff()
@@ -287,6 +288,6 @@ class Egress:
             self._global = asyncio.Semaphore(self._concurrency)
         per_host = self._per_host.get(host)
         if per_host is None:
-            per_host = self._per_host[host] = asyncio.Semaphore(max(1, self._concurrency // 4))
+            per_host = self._per_host[host] = asyncio.Semaphore(self._per_host_limit)
         async with per_host, self._global:
             yield

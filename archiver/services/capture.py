@@ -19,7 +19,8 @@ The same pipeline serves a post's first capture and every re-check after it.
 Database work (steps 1 and 5 to 7) runs on the event loop itself: the queries are short, and
 handing each to a thread cost more than the queries did (measured: 247 against 354 re-checks a
 second on SQLite, 141 against 210 on PostgreSQL). File writes and the browser stay off the
-loop.
+loop. An unchanged answer on a live post — most re-checks — skips steps 3 and 4 and is recorded
+with two Core statements instead of the ORM (``_record_unchanged``; 360 against 540 a second).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from archiver.browser import BrowserPool
 from archiver.config import Settings
 from archiver.db import repository
 from archiver.db.models import Check, Post, Snapshot
+from archiver.detect.compare import Verdict
 from archiver.domain import (
     CheckOutcome,
     Failed,
@@ -51,6 +53,7 @@ from archiver.domain import (
     PostStatus,
 )
 from archiver.errors import ArchiverError
+from archiver.ids import new_id
 from archiver.platforms import adapter_for, match_url
 from archiver.platforms.base import Fetcher
 from archiver.services import evidence, screens, watch, webhooks
@@ -97,22 +100,38 @@ def _reference(post: Post) -> PostRef:
 
 
 async def observe(
-    post_id: str, deps: CaptureDeps, *, lease: datetime | None = None
+    post_id: str,
+    deps: CaptureDeps,
+    *,
+    lease: datetime | None = None,
+    loaded: tuple[Post, Snapshot | None] | None = None,
 ) -> CheckSummary | None:
     """Observe one (leased) post and record the outcome; see the module docstring.
 
     ``lease`` is the lease this worker holds: if another worker has taken the post since (this
     observation outlived its lease), nothing is recorded and ``None`` comes back, so one
-    observation is never recorded twice.
+    observation is never recorded twice. ``loaded`` is the post and its newest snapshot when
+    the caller already read them (a drain reads a whole batch at once).
     """
-    post, ref, latest = _load(deps, post_id)  # 1
+    post, latest = loaded or _load(deps, post_id)  # 1
+    ref = _reference(post)
     started = time.perf_counter()
     observation = await adapter_for(ref).fetch(ref, deps.fetcher)  # 2
-    keep = (
-        not isinstance(observation, Live)
-        or latest is None
-        or watch.verdict_against(latest, observation).changed
+    verdict = (
+        watch.verdict_against(latest, observation)
+        if isinstance(observation, Live) and latest is not None
+        else None
     )
+    if (
+        isinstance(observation, Live)
+        and verdict is not None
+        and not verdict.changed
+        and post.status is PostStatus.LIVE
+    ):
+        # The common case by far: nothing to keep but the check itself.
+        elapsed_ms = round((time.perf_counter() - started) * 1000)
+        return _record_unchanged(deps, post, observation, elapsed_ms, lease)  # 5, 6, 7
+    keep = verdict is None or verdict.changed
     media = await evidence.download_media(observation, deps) if keep else []  # 3
     stored = (
         await asyncio.to_thread(evidence.store, observation, media, deps.blobs, software=SOFTWARE)
@@ -122,7 +141,7 @@ async def observe(
     elapsed_ms = round((time.perf_counter() - started) * 1000)
     canary_gone = isinstance(observation, Gone) and await deps.canaries.gone(ref.platform)
     summary = _record(
-        deps, post.id, observation, stored, elapsed_ms, lease, canary_gone, latest
+        deps, post.id, observation, stored, elapsed_ms, lease, canary_gone, latest, verdict
     )  # 5, 6, 7
     if summary is None:
         return None
@@ -174,20 +193,58 @@ def _attach_screenshot(
         )
 
 
-def _load(deps: CaptureDeps, post_id: str) -> tuple[Post, PostRef, Snapshot | None]:
-    """The post, its reference, and its newest snapshot (what a live answer is compared with;
-    only this worker, holding the lease, can add a newer one meanwhile)."""
+def _load(deps: CaptureDeps, post_id: str) -> tuple[Post, Snapshot | None]:
+    """The post and its newest snapshot (what a live answer is compared with; only this
+    worker, holding the lease, can add a newer one meanwhile)."""
     with deps.readers() as session:
-        post = repository.get_post(session=session, post_id=post_id)
-        if post is None:
-            raise LookupError(f"post {post_id} vanished from the database")
-        latest = repository.latest_snapshot(session=session, post_id=post_id)
-        return post, _reference(post), latest
+        loaded = repository.posts_to_observe(session=session, post_ids=[post_id])
+    if not loaded:
+        raise LookupError(f"post {post_id} vanished from the database")
+    return loaded[0]
 
 
 def _http_status(observation: Observation) -> int | None:
     exchanges: tuple[HttpExchange, ...] = observation.exchanges
     return exchanges[-1].status if exchanges else None
+
+
+def _record_unchanged(
+    deps: CaptureDeps, post: Post, live: Live, elapsed_ms: int, lease: datetime | None
+) -> CheckSummary | None:
+    """Record a live answer that matches the newest snapshot of a live post: one check row,
+    the post's columns moved on, no objects loaded (``post`` is the row read before the
+    fetch; only the lease holder changes what is read from it)."""
+    with deps.write_lock, deps.sessions() as session, session.begin():
+        now = deps.clock()
+        columns = watch.live_columns(post, live, now)
+        check_id = new_id()
+        recorded = repository.record_plain_check(
+            session=session,
+            post_id=post.id,
+            lease=lease,
+            check={
+                "id": check_id,
+                "checked_at": now,
+                "outcome": CheckOutcome.UNCHANGED,
+                "http_status": _http_status(live),
+                "elapsed_ms": elapsed_ms,
+            },
+            post=columns
+            | {
+                "next_check_at": watch.next_regular(post, deps.settings, now),
+                "last_checked_at": now,
+                "lease_until": None,
+            },
+        )
+    if not recorded:
+        return None
+    return CheckSummary(
+        post_id=post.id,
+        check_id=check_id,
+        outcome=CheckOutcome.UNCHANGED,
+        snapshot_id=None,
+        status=PostStatus.LIVE,
+    )
 
 
 def _record(
@@ -199,6 +256,7 @@ def _record(
     lease: datetime | None,
     canary_gone: bool,
     latest: Snapshot | None,
+    verdict: Verdict | None,
 ) -> CheckSummary | None:
     settings = deps.settings
     with deps.write_lock, deps.sessions() as session, session.begin():
@@ -220,7 +278,7 @@ def _record(
             case Live():
                 seen = watch.on_live(
                     session, post, observation, stored, latest=latest, now=now,
-                    settings=settings, software=SOFTWARE,
+                    settings=settings, software=SOFTWARE, verdict=verdict,
                 )  # fmt: skip
                 check.outcome = seen.outcome
                 check.snapshot_id = seen.snapshot.id if seen.snapshot else None

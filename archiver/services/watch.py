@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -61,16 +62,18 @@ def on_live(
     now: datetime,
     settings: Settings,
     software: str,
+    verdict: Verdict | None = None,
 ) -> LiveOutcome:
-    """Record a live answer against the newest snapshot ``latest``: a snapshot when new or
-    changed, ``edited``/``restored`` events."""
+    """Record a live answer against the newest snapshot ``latest`` (``verdict``: how they
+    compare, if already known): a snapshot when new or changed, ``edited``/``restored``
+    events."""
     events: list[Event] = []
     snapshot: Snapshot | None = None
     if latest is None:
         snapshot = evidence.snapshot_row(post, live, stored, now, software)
         repository.add_snapshot(session=session, snapshot=snapshot)
     else:
-        verdict = verdict_against(latest, live)
+        verdict = verdict or verdict_against(latest, live)
         if verdict.changed:
             snapshot = evidence.snapshot_row(post, live, stored, now, software)
             repository.add_snapshot(session=session, snapshot=snapshot)
@@ -191,20 +194,30 @@ def next_regular(post: Post, settings: Settings, now: datetime) -> datetime | No
     return cadence.next_regular(post.id, anchor, offsets, now)
 
 
-def _now_live(post: Post, live: Live, settings: Settings, now: datetime) -> None:
+def live_columns(post: Post, live: Live, now: datetime) -> dict[str, Any]:
+    """The post's columns after a live answer, but for its next check (see ``next_regular``)."""
     data = live.data
-    post.status = PostStatus.LIVE
-    post.suspected_status = None
-    post.failure_count = 0
+    columns: dict[str, Any] = {
+        "status": PostStatus.LIVE,
+        "suspected_status": None,
+        "failure_count": 0,
+        "posted_at": data.posted_at or post.posted_at,
+        "first_captured_at": post.first_captured_at or now,
+    }
     if data.author is not None:
-        post.author_id = data.author.id
-        post.author_handle = data.author.handle
-        post.author_name = data.author.name
-    post.posted_at = data.posted_at or post.posted_at
+        columns |= {
+            "author_id": data.author.id,
+            "author_handle": data.author.handle,
+            "author_name": data.author.name,
+        }
     if data.post_id == post.platform_post_id and data.url:
-        post.canonical_url = data.url
-    if post.first_captured_at is None:
-        post.first_captured_at = now
+        columns["canonical_url"] = data.url
+    return columns
+
+
+def _now_live(post: Post, live: Live, settings: Settings, now: datetime) -> None:
+    for name, value in live_columns(post, live, now).items():
+        setattr(post, name, value)
     post.next_check_at = next_regular(post, settings, now)
 
 

@@ -30,7 +30,9 @@ from archiver.db.repository.observations import (
     lease_post,
     list_checks,
     list_snapshots,
+    posts_to_observe,
     recent_checks,
+    record_plain_check,
     request_check,
 )
 from archiver.db.repository.posts import (
@@ -90,7 +92,9 @@ __all__ = [
     "list_webhook_deliveries",
     "list_webhooks",
     "platform_window",
+    "posts_to_observe",
     "recent_checks",
+    "record_plain_check",
     "request_check",
     "revoke_api_key",
     "touch_api_key",

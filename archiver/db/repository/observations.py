@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from archiver.db.models import (
     Check,
@@ -45,6 +46,56 @@ def claim_due_posts(
     if ids:
         session.execute(update(Post).where(Post.id.in_(ids)).values(lease_until=lease_until))
     return ids
+
+
+def posts_to_observe(
+    *, session: Session, post_ids: Sequence[str]
+) -> list[tuple[Post, Snapshot | None]]:
+    """The posts with these IDs (in that order, the missing left out), each with its newest
+    snapshot: two queries for a whole claimed batch."""
+    if not post_ids:
+        return []
+    posts = {post.id: post for post in session.scalars(select(Post).where(Post.id.in_(post_ids)))}
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=Snapshot.post_id,
+            order_by=(Snapshot.captured_at.desc(), Snapshot.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(Snapshot, rank).where(Snapshot.post_id.in_(post_ids)).subquery()
+    newest = aliased(Snapshot, ranked)
+    latest = {
+        snapshot.post_id: snapshot
+        for snapshot in session.scalars(select(newest).where(ranked.c.rank == 1))
+    }
+    return [(posts[post_id], latest.get(post_id)) for post_id in post_ids if post_id in posts]
+
+
+def record_plain_check(
+    *,
+    session: Session,
+    post_id: str,
+    lease: datetime | None,
+    check: dict[str, Any],
+    post: dict[str, Any],
+) -> bool:
+    """Record a check that changes nothing but the post's columns ``post`` — two statements,
+    no objects loaded — unless the post's lease is no longer ``lease`` (another worker took
+    it; ``None``: no lease is checked): then nothing is written and ``False`` comes back."""
+    # Core statements with bound parameters: no ORM bookkeeping, and the compiled statements
+    # are cached (literal values in ``.values()`` would cost a new cache key every time).
+    connection = session.connection()
+    posts = Post.metadata.tables["posts"]
+    moving = posts.update().where(posts.c.id == bindparam("the_post"))
+    if lease is not None:
+        moving = moving.where(posts.c.lease_until == bindparam("the_lease"))
+    moved = connection.execute(moving, {**post, "the_post": post_id, "the_lease": lease})
+    if not moved.rowcount:
+        return False
+    connection.execute(Check.metadata.tables["checks"].insert(), {**check, "post_id": post_id})
+    return True
 
 
 def add_check(*, session: Session, check: Check) -> Check:

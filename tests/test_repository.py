@@ -1,0 +1,64 @@
+"""Queries whose answers the worker relies on, against SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from archiver.db import repository
+from archiver.db.models import Snapshot
+from archiver.db.session import create_session_factory, transaction
+from archiver.services import submissions
+
+NOON = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+
+
+def _snapshot(post_id: str, snapshot_id: str, at: datetime, text: str) -> Snapshot:
+    return Snapshot(
+        id=snapshot_id, post_id=post_id, captured_at=at, text=text, software_version="test"
+    )
+
+
+def test_posts_to_observe_pairs_each_post_with_its_newest_snapshot(engine: Engine) -> None:
+    """A batch read gives every post (in the order asked, unknown IDs left out) with its
+    newest snapshot; ties in time go to the larger ID, as for one post alone."""
+    writes = create_session_factory(engine, write=True)
+    with transaction(writes) as session:
+        ids = [
+            submissions.submit_post(
+                session=session, url=f"https://x.com/mayor/status/{n}", now=NOON
+            ).post.id
+            for n in (101, 102, 103)
+        ]
+        edited, tied, never = ids
+        for snapshot in (
+            _snapshot(edited, "AAAAAAAAAAA1", NOON, "first words"),
+            _snapshot(edited, "AAAAAAAAAAA2", NOON + timedelta(hours=2), "second words"),
+            _snapshot(edited, "AAAAAAAAAAA3", NOON + timedelta(hours=1), "middle words"),
+            _snapshot(tied, "BBBBBBBBBBB1", NOON, "tie, smaller id"),
+            _snapshot(tied, "BBBBBBBBBBB2", NOON, "tie, larger id"),
+        ):
+            repository.add_snapshot(session=session, snapshot=snapshot)
+
+    with create_session_factory(engine)() as session:
+        loaded = repository.posts_to_observe(
+            session=session, post_ids=[never, "NOSUCHPOST00", tied, edited]
+        )
+        one_by_one = {
+            post_id: repository.latest_snapshot(session=session, post_id=post_id) for post_id in ids
+        }
+
+    assert [post.id for post, _ in loaded] == [never, tied, edited]
+    newest = {post.id: (latest.text if latest else None) for post, latest in loaded}
+    assert newest == {never: None, tied: "tie, larger id", edited: "second words"}
+    assert {post.id: latest for post, latest in loaded}.keys() == one_by_one.keys()
+    for post, latest in loaded:
+        expected = one_by_one[post.id]
+        assert (latest.id if latest else None) == (expected.id if expected else None)
+
+
+def test_posts_to_observe_of_nothing_asks_nothing(engine: Engine) -> None:
+    """An empty batch is an empty answer."""
+    with create_session_factory(engine)() as session:
+        assert repository.posts_to_observe(session=session, post_ids=[]) == []
