@@ -58,6 +58,9 @@ class EventKind(StrEnum):
     WITHHELD = "withheld"
     UNAVAILABLE = "unavailable"
     RESTORED = "restored"
+    #: An article's quote of the post judged anew with a different verdict (after an edit,
+    #: a disappearance or a restoration of the post).
+    QUOTE_CHANGED = "quote_changed"
 
 
 class Fidelity(StrEnum):

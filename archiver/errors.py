@@ -131,3 +131,11 @@ class UnsupportedUrl(UnprocessableContent):
 
     title = "Unsupported URL"
     type_slug = "unsupported-url"
+
+
+class UpstreamUnavailable(ApiError):
+    """Something Archiver had to fetch for the request (an article page) could not be had."""
+
+    status_code = 502
+    title = "Upstream unavailable"
+    type_slug = "upstream-unavailable"

@@ -76,3 +76,13 @@ def webhook_api(webhook_id: str) -> str:
 def webhook_deliveries_api(webhook_id: str) -> str:
     """A webhook's delivery log, newest first."""
     return f"{API}/webhooks/{webhook_id}/deliveries"
+
+
+def article_api(article_id: str) -> str:
+    """An article's quote report in the API."""
+    return f"{API}/articles/{article_id}"
+
+
+def article_raw(article_id: str) -> str:
+    """An article's bytes as fetched or given."""
+    return f"{API}/articles/{article_id}/raw"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine, select
 
 from archiver.cli import main
 from archiver.config import Settings
 from archiver.db.models import ApiKey, Post
+from archiver.emulator import EmulatorServer
+from archiver.emulator.news import NEWS_ORIGIN
 from archiver.services.keys import hash_key
 from tests.conftest import count_rows
 
@@ -72,3 +76,33 @@ def test_a_bad_setting_is_one_sentence_not_a_traceback(
     err = capsys.readouterr().err.strip()
     assert err.startswith("archiver: ARCHIVER_CONFIRM_AFTER is not valid")
     assert "\n" not in err and "Traceback" not in err
+
+
+def test_article_reads_a_saved_file_captures_its_post_and_prints_the_report(
+    cli_env: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`article FILE` reads the article, captures the post it embeds from the emulator, and
+    prints each quote with its verdict; a missing page is one sentence and exit 1."""
+    with EmulatorServer() as emulator:
+        post = emulator.world.add_post(
+            "x", "harbourboard", "The ferry terminal will reopen on Monday at noon."
+        )
+        monkeypatch.setenv("ARCHIVER_UPSTREAM_OVERRIDES", emulator.overrides)
+        monkeypatch.setenv("ARCHIVER_SCREENSHOTS", "false")
+        saved = tmp_path / "harbour.html"
+        saved.write_text(
+            "<html><head><title>Ferry terminal to reopen</title></head><body><article>"
+            "<p>The harbour board tweeted that “the ferry terminal will reopen on Monday,”"
+            f' in <a href="{post.url}">a post</a> on Tuesday.</p></article></body></html>',
+            encoding="utf-8",
+        )
+        assert main(["article", str(saved)]) == 0
+        out = capsys.readouterr().out
+        assert "Ferry terminal to reopen" in out
+        assert "editorial" in out and post.url.split("/")[-1] in out
+
+        assert main(["article", f"{NEWS_ORIGIN}/no-such-story.html"]) == 1
+        assert "answered HTTP 404" in capsys.readouterr().err

@@ -11,10 +11,11 @@ from fastapi import FastAPI
 import archiver
 from archiver.api import problems
 from archiver.api.deps import utc_now
-from archiver.api.routes import events, health, posts, snapshots, webhooks
+from archiver.api.routes import articles, events, health, posts, snapshots, webhooks
 from archiver.chromium import find_chromium
 from archiver.config import Settings
 from archiver.db.session import create_db_engine, create_session_factory
+from archiver.egress import Egress
 from archiver.errors import ConfigError
 from archiver.storage import LocalBlobStore
 from archiver.worker import Worker
@@ -48,6 +49,7 @@ def create_app(
         finally:
             if app.state.worker is not None:
                 await app.state.worker.stop()
+            await app.state.egress.aclose()
             engine.dispose()
 
     app = FastAPI(
@@ -65,10 +67,12 @@ def create_app(
     app.state.worker = None
     app.state.blobs = LocalBlobStore(settings.data_dir / "blobs")
     app.state.screenshots = LocalBlobStore(settings.screenshots_dir)
+    app.state.egress = Egress(settings)  # article pages are fetched through the gate too
     problems.install(app)
     app.include_router(posts.router)
     app.include_router(snapshots.router)
     app.include_router(events.router)
     app.include_router(health.router)
     app.include_router(webhooks.router)
+    app.include_router(articles.router)
     return app

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -209,6 +210,10 @@ class Event(Base):
     first_observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     diff: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # For ``quote_changed``: the article whose quote of the post was judged anew.
+    article_id: Mapped[str | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
 
 
 class Article(Base):
@@ -223,8 +228,25 @@ class Article(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     source: Mapped[str] = mapped_column(String(8))  # url | html | text
     raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    raw_content_type: Mapped[str | None] = mapped_column(String(200))
+    # The article's plain text as read (what inline quotes and attribution lines came from).
+    text: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     submitted_by: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+
+
+class ArticlePost(Base):
+    """A post an article names (embeds or links to), whether or not a quote of it was found."""
+
+    __tablename__ = "article_posts"
+
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    post_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
 
 
 class Quote(Base):
@@ -251,6 +273,19 @@ class Quote(Base):
     matched_snapshot_id: Mapped[str | None] = mapped_column(
         ForeignKey("snapshots.id", ondelete="SET NULL")
     )
+    # An entry of the platform's edit history, when that is the version matched.
+    matched_version: Mapped[str | None] = mapped_column(String(600))
+    # The words of the matched version the quote was aligned with, as the post prints them.
+    span: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float)
+    context: Mapped[str | None] = mapped_column(Text)
+    speaker: Mapped[str | None] = mapped_column(Text)
+    # How the post was found: embed | link | attribution | archive | article | manual.
+    link_source: Mapped[str | None] = mapped_column(String(16))
+    unresolved_reason: Mapped[str | None] = mapped_column(Text)
+    post_status: Mapped[PostStatus | None] = mapped_column(StrEnumType(PostStatus))
+    post_changed_since: Mapped[bool | None] = mapped_column(Boolean)
+    judged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Webhook(Base):

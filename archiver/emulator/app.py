@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from archiver.emulator import bluesky, control, faults, mastodon, media, x, x_embed
+from archiver.emulator import bluesky, control, faults, mastodon, media, news, x, x_embed
 from archiver.emulator.common import (
     Ctx,
     Handler,
@@ -34,6 +34,7 @@ HANDLERS: Final[dict[str, Handler]] = {
     "bsky-api": bluesky.handle_api,
     "bsky-embed": bluesky.handle_embed,
     "media": media.handle,
+    "news": news.handle,
     "control": control.handle,
 }
 PostKey = Callable[[Request, Ctx], "tuple[str, str] | None"]

@@ -63,6 +63,7 @@ DEFAULT_ORIGINS: Final = (
     Origin("https://embed.bsky.app", "bsky-embed"),
     Origin("https://cdn.bsky.app", "media"),
     Origin("https://video.bsky.app", "media"),
+    Origin("https://www.ledger-gazette.example", "news"),
 )
 
 

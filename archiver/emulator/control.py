@@ -19,6 +19,7 @@ Routes (all under ``/control``)::
     POST   /control/posts/{platform}/{id}/variant     {variant}
     POST   /control/posts/{platform}/{id}/counts      {likes?, replies?, reposts?, quotes?}
     POST   /control/posts/{platform}/{id}/failure     {mode, count?, status?, ...}
+    POST   /control/articles                          {path, html, content_type?}: a news page
     GET    /control/failures                          failure modes in force
     POST   /control/failures                          {mode, origin? | platform+post_id?, count?,
                                                       status?, retry_after_seconds?, seconds?}
@@ -133,6 +134,13 @@ async def _route(request: Request, ctx: Ctx, body: dict[str, Any]) -> Response:
         platform, handle, action = found.groups()
         account = world.set_account_state(platform, handle, action, host=body.get("host"))
         return json_response(account_json(account))
+    if path == "/control/articles" and method == "POST":
+        url = world.add_article(
+            str(body["path"]),
+            str(body["html"]),
+            str(body.get("content_type") or "text/html; charset=utf-8"),
+        )
+        return json_response({"url": url}, 201)
     if path == "/control/posts":
         if method == "POST":
             extra = {key: body[key] for key in _POST_FIELDS if key in body}

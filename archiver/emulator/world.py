@@ -23,6 +23,7 @@ from archiver.emulator.model import (
     PostInfo,
     Version,
 )
+from archiver.emulator.news import NEWS_ORIGIN
 from archiver.emulator.text import bsky_text
 
 _RKEY = re.compile(r"[A-Za-z0-9._:~-]{1,512}")
@@ -49,10 +50,29 @@ class World(Accounts):
             self._media = {}
             self._failures = []
             self._requests = deque(maxlen=5000)
+            self._articles: dict[str, tuple[bytes, str]] = {}
 
     def _next(self) -> int:
         self._sequence += 1
         return self._sequence
+
+    # Articles (the news site) ------------------------------------------------------------------
+
+    def add_article(
+        self, path: str, body: str | bytes, content_type: str = "text/html; charset=utf-8"
+    ) -> str:
+        """Publish a page at ``path`` on the news site; its real URL (what an archivist
+        submits). A ``str`` body is sent as UTF-8; bytes are sent as they are."""
+        path = "/" + path.lstrip("/")
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        with self.lock:
+            self._articles[path] = (data, content_type)
+        return f"{NEWS_ORIGIN}{path}"
+
+    def article(self, path: str) -> tuple[bytes, str] | None:
+        """The page at ``path`` and its content type, if one was published."""
+        with self.lock:
+            return self._articles.get(path)
 
     # Posts ------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from archiver.db import repository
-from archiver.db.models import Check, Snapshot
+from archiver.db.models import Article, Check, Snapshot
 from archiver.errors import NotFound
 from archiver.ids import normalize_id
 from archiver.services.pagination import decode_cursor, encode_cursor
@@ -64,6 +64,13 @@ def raw_artifact(snapshot: Snapshot, blobs: BlobStore) -> Artifact:
     body = _read(blobs, snapshot.raw_sha256, "raw body")
     media_type = snapshot.raw_content_type or "application/octet-stream"
     return Artifact(body, media_type, f"{snapshot.id}-raw")
+
+
+def article_artifact(article: Article, blobs: BlobStore) -> Artifact:
+    """An article's bytes as fetched or given, with the type they came with."""
+    body = _read(blobs, article.raw_sha256, "article")
+    media_type = article.raw_content_type or "application/octet-stream"
+    return Artifact(body, media_type, f"article-{article.id}")
 
 
 def warc_artifact(owner_id: str, sha256: str | None, blobs: BlobStore) -> Artifact:

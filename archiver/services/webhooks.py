@@ -224,6 +224,8 @@ def payload(event: Event, post: Post) -> bytes:
         "confirmed_at": rfc3339(event.confirmed_at),
         "diff": event.diff,
     }
+    if event.article_id is not None:  # quote_changed: the article whose quote was judged anew
+        document["article_id"] = event.article_id
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.encode("utf-8")
 

@@ -32,6 +32,7 @@ def event_out(event: Event) -> EventOut:
         first_observed_at=event.first_observed_at,
         confirmed_at=event.confirmed_at,
         diff=event.diff,
+        article_id=event.article_id,
     )
 
 
