@@ -303,7 +303,7 @@ def _settle(session: Session, article: Article, now: datetime, *, announce: bool
     )
     events: list[Event] = []
     for quote in quotes:
-        if quote.post_id is None and quote.link_source is None:
+        if quote.post_id is None and quote.post_url is None:
             post = _resolve(session, quote, named)
             if post is None:
                 continue
