@@ -3,8 +3,9 @@
 Steps:
 1. start the local platform emulator with a handful of realistic posts;
 2. point a demo service (its own SQLite under ``data/demo``) at it through upstream overrides;
-3. submit every demo post;
-4. serve the API with the capture worker, and print each post's status once captured;
+3. submit every demo post, and a demo news article (from the emulated news site) quoting two;
+4. serve the API with the capture worker, and print each post's status once captured, and
+   where the article's quote report is;
 5. keep serving until Ctrl-C (or stop at once with ``--once``).
 """
 
@@ -24,8 +25,11 @@ from archiver.config import Settings, load_settings
 from archiver.db import repository
 from archiver.db.session import create_db_engine, create_session_factory, transaction
 from archiver.domain import PostStatus
+from archiver.egress import Egress
 from archiver.emulator import EmulatorServer
-from archiver.services import submissions
+from archiver.emulator.demo import seed_demo_article
+from archiver.services import articles, submissions
+from archiver.storage import LocalBlobStore
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -50,6 +54,28 @@ def submit_all(settings: Settings, urls: list[str]) -> list[str]:
                 submissions.submit_post(session=session, url=url, tags=["demo"], now=now).post.id
                 for url in urls
             ]
+    finally:
+        engine.dispose()
+
+
+async def read_article(settings: Settings, url: str) -> str:
+    """Read the demo article as ``POST /api/v1/articles`` would; returns its ID."""
+    async with Egress(settings) as egress:
+        given = await articles.fetch_article(url, egress)
+    doc = articles.read(given)
+    raw = LocalBlobStore(settings.data_dir / "blobs").put(given.body)
+    engine = create_db_engine(settings.database_url)
+    try:
+        with transaction(create_session_factory(engine, write=True)) as session:
+            article = articles.ingest(
+                session=session,
+                given=given,
+                doc=doc,
+                raw_sha256=raw.sha256,
+                submitted_by=None,
+                now=datetime.now(UTC),
+            )
+            return article.id
     finally:
         engine.dispose()
 
@@ -82,7 +108,12 @@ def report(settings: Settings, post_ids: list[str]) -> bool:
 
 
 async def _watch(
-    settings: Settings, post_ids: list[str], base: str, server: uvicorn.Server, once: bool
+    settings: Settings,
+    post_ids: list[str],
+    article_id: str,
+    base: str,
+    server: uvicorn.Server,
+    once: bool,
 ) -> None:
     while not server.started:
         await asyncio.sleep(0.1)
@@ -91,6 +122,7 @@ async def _watch(
             break
         await asyncio.sleep(0.5)
     console.print(f"\nAPI docs: {base}/docs   demo posts: {base}/api/v1/posts?tag=demo")
+    console.print(f"Quote report of the demo article: {base}/api/v1/articles/{article_id}")
     if once:
         server.should_exit = True
     else:
@@ -106,7 +138,10 @@ def run_demo(
         settings = demo_settings(folder, emulator.override_map)
         prepare(settings)
         post_ids = submit_all(settings, [info.url for info in seeded.values()])
-        console.print(f"Platform emulator up; {len(post_ids)} demo posts submitted.")
+        article_id = asyncio.run(read_article(settings, seed_demo_article(emulator.world, seeded)))
+        console.print(
+            f"Platform emulator up; {len(post_ids)} demo posts and a news article submitted."
+        )
         config = uvicorn.Config(
             create_app(settings, worker=True, poll_seconds=0.5),
             host=host,
@@ -117,7 +152,7 @@ def run_demo(
 
         async def main() -> None:
             watcher = asyncio.create_task(
-                _watch(settings, post_ids, f"http://{host}:{port}", server, once)
+                _watch(settings, post_ids, article_id, f"http://{host}:{port}", server, once)
             )
             await server.serve()
             watcher.cancel()

@@ -219,7 +219,8 @@ def test_an_unreachable_platform_is_an_error_and_the_post_stays_pending(
 
 
 def test_the_demo_captures_every_demo_post(tmp_path: Path) -> None:
-    """`archiver demo --once` starts the emulator and the service and captures every post."""
+    """`archiver demo --once` starts the emulator and the service, captures every post, and
+    reads the demo article, whose two quotes end up judged."""
     import subprocess
     import sys
 
@@ -235,3 +236,10 @@ def test_the_demo_captures_every_demo_post(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert completed.stdout.count(" live ") >= 8
     assert " pending " not in completed.stdout
+    assert "Quote report of the demo article:" in completed.stdout
+
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "demo" / "archive.db") as db:
+        verdicts = sorted(db.execute("SELECT kind, fidelity FROM quotes").fetchall())
+    assert verdicts == [("embed", "verbatim"), ("inline", "editorial")]

@@ -92,3 +92,26 @@ def seed_demo(world: World) -> dict[str, PostInfo]:
         created_at="2024-05-04T10:30:00.000Z",
     )
     return posts
+
+
+def seed_demo_article(world: World, posts: dict[str, PostInfo]) -> str:
+    """Publish a demo news article on the emulated news site that quotes two demo posts (one
+    inline with an editorial change, one embedded); returns its URL."""
+    council, ann = posts["x_link_photo"], posts["x_quote"]
+    html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>River clean-up vote slips again | The Ledger-Gazette</title>
+<meta property="og:title" content="River clean-up vote slips again">
+<meta name="author" content="Demo Reporter">
+<meta property="article:published_time" content="2024-05-01T21:00:00Z">
+</head><body><article>
+<h1>River clean-up vote slips again</h1>
+<p>City Council Watch wrote on X that “tonight's vote on the river clean-up budget is
+postponed,” and pointed readers to the agenda.</p>
+<p>A local campaigner was quick to respond:</p>
+<blockquote class="twitter-tweet"><p lang="en" dir="ltr">Third postponement this year.
+<a href="https://twitter.com/councilwatch">@councilwatch</a> has the agenda.</p>
+&mdash; Ann Riverkeeper (@riverkeeper_ann)
+<a href="{ann.url}?ref_src=twsrc%5Etfw">May 1, 2024</a></blockquote>
+<p>The council's <a href="{council.url}">post</a> did not give a new date.</p>
+</article></body></html>"""
+    return world.add_article("/2024/05/01/river-clean-up-vote-slips-again.html", html)
