@@ -354,3 +354,21 @@ class ArticleOut(BaseModel):
     quotes: list[QuoteOut]
     posts: list[ArticlePostOut]
     links: dict[str, str]
+
+
+class ArticleSummary(BaseModel):
+    """An article in a list."""
+
+    id: str
+    url: str | None
+    title: str | None
+    published_at: Timestamp | None
+    submitted_at: Timestamp
+    link: str
+
+
+class ArticleList(BaseModel):
+    """A page of articles; ``next`` is the cursor of the following page, if any."""
+
+    items: list[ArticleSummary]
+    next: str | None

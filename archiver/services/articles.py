@@ -45,6 +45,7 @@ from archiver.ids import normalize_id
 from archiver.platforms import match_url
 from archiver.platforms.base import Fetcher
 from archiver.services import submissions
+from archiver.services.pagination import decode_cursor, encode_cursor
 from archiver.services.watch import GONE_STATUSES
 
 Source = Literal["url", "html", "text"]
@@ -234,6 +235,16 @@ def _submit(session: Session, url: str, submitted_by: str | None, now: datetime)
 
 
 # --- Reading and linking by hand ----------------------------------------------------------
+
+
+def page(*, session: Session, limit: int, cursor: str | None) -> tuple[list[Article], str | None]:
+    """A page of articles, newest submission first, and the cursor of the next page."""
+    after = decode_cursor(cursor) if cursor else None
+    rows = repository.list_articles(session=session, limit=limit + 1, after=after)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if more and rows else None
+    return rows, encode_cursor(last.submitted_at, last.id) if last else None
 
 
 def get_view(*, session: Session, article_id: str) -> ArticleView:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from archiver import urls
 from archiver.api.deps import KeyDep, NowDep, SessionDep, WriteSessionDep
 from archiver.api.routes.snapshots import artifact_response
 from archiver.api.schemas import (
+    ArticleList,
     ArticleOut,
     ArticlePostOut,
     ArticleSubmission,
+    ArticleSummary,
     ArtifactRef,
     AttributionOut,
     QuoteLink,
@@ -139,6 +141,30 @@ async def submit_article(
     out = await run_in_threadpool(store)
     response.headers["Location"] = urls.article_api(out.id)
     return out
+
+
+@router.get("", responses={422: PROBLEM})
+def list_articles(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ArticleList:
+    """Articles read so far, newest first."""
+    rows, next_cursor = articles.page(session=session, limit=limit, cursor=cursor)
+    return ArticleList(
+        items=[
+            ArticleSummary(
+                id=row.id,
+                url=row.url,
+                title=row.title,
+                published_at=row.published_at,
+                submitted_at=row.submitted_at,
+                link=urls.article_api(row.id),
+            )
+            for row in rows
+        ],
+        next=next_cursor,
+    )
 
 
 @router.get("/{article_id}", responses={404: PROBLEM})
