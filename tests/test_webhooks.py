@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 
 from archiver.config import Settings, load_settings
 from archiver.db import repository
-from archiver.db.models import DeliveryStatus, Event, Post, WebhookDelivery
+from archiver.db.models import Article, DeliveryStatus, Event, Post, WebhookDelivery
 from archiver.db.session import create_session_factory, transaction
 from archiver.domain import ApiKeyRole, EventKind, Platform, PostStatus
 from archiver.egress import USER_AGENT, Egress
@@ -328,6 +328,32 @@ async def test_only_webhooks_wanting_the_kind_get_the_event(
         assert await deliver(engine, egress, NOW + timedelta(days=1)) == 0
     got = sorted((r.path, r.headers["x-archiver-event"]) for r in receiver.requests)
     assert got == [("/all", "deleted"), ("/all", "suspended"), ("/deleted", "deleted")]
+
+
+async def test_a_quote_changed_event_names_its_article(
+    client: TestClient,
+    admin: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    receiver: Receiver,
+) -> None:
+    """A webhook for quote_changed gets the event with the article whose quote changed."""
+    register(client, admin, f"{receiver.origin}/quotes", ["quote_changed"])
+    event_id = record_event(engine, EventKind.QUOTE_CHANGED)
+    with transaction(create_session_factory(engine, write=True)) as session:
+        article = Article(source="text", submitted_at=NOW)
+        session.add(article)
+        session.flush()
+        event = session.get(Event, event_id)
+        assert event is not None
+        event.article_id = article.id
+        article_id = article.id
+    async with Egress(gate_settings(settings, allow_private_addresses=True)) as egress:
+        assert await deliver(engine, egress, NOW) == 1
+    [got] = receiver.requests
+    assert got.headers["x-archiver-event"] == "quote_changed"
+    document = json.loads(got.body)
+    assert (document["kind"], document["article_id"]) == ("quote_changed", article_id)
 
 
 async def test_a_failing_receiver_is_retried_with_back_off_until_delivered(
