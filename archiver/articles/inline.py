@@ -23,6 +23,7 @@ from archiver.articles.model import FoundQuote
 from archiver.articles.quotations import Quotation, find_quotations, sentence_bounds
 from archiver.articles.signals import (
     LABEL_CUE,
+    SAID_THAT,
     SPOKEN,
     STRONG,
     TITLE_CUE,
@@ -215,7 +216,7 @@ def _quotes_a_post(
     if TITLE_CUE.search(lead_in):
         return False
     count = len(_WORDS.findall(words))
-    if count <= 3 and LABEL_CUE.search(lead_in):
+    if count <= 3 and LABEL_CUE.search(lead_in) and not SAID_THAT.search(lead_in):
         return False
     short = count <= 2
     if STRONG.search(context):

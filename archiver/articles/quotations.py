@@ -146,7 +146,15 @@ def sentence_bounds(paragraph: str, quotations: list[Quotation]) -> list[int]:
         while cursor < len(inside) and inside[cursor][1] <= at:
             cursor += 1
         if cursor < len(inside) and inside[cursor][0] <= at < inside[cursor][1]:
-            continue
+            # Inside a quotation, unless the quoted sentence ends the quotation and the next
+            # sentence begins after it (``"…down." Later she wrote``).
+            rest = paragraph[found.end() : found.end() + 2].lstrip()
+            if (
+                found.end() < inside[cursor][1]
+                or not rest
+                or not (rest[0].isupper() or rest[0] in '"“‘«')
+            ):
+                continue
         word = re.search(r"([\w.]+)$", paragraph[max(0, at - 12) : at])
         if word is not None and (
             word.group(1).lower() in _ABBREVIATIONS or re.fullmatch(r"[A-Z]", word.group(1))

@@ -82,6 +82,12 @@ _ADVERBS: Final = (
 )
 _NAME_THEN_VERB: Final = re.compile(rf"(?P<name>{_NAME})(?:,[^,|]{{1,80}},)?\s+{_ADVERBS}{_VERB}\b")
 _VERB_THEN_NAME: Final = re.compile(rf"\b{_VERB}\s+(?P<name>{_NAME})")
+#: ``Name (@handle) posted``: the handle is the surer name (it finds the post in the archive).
+_HANDLE_THEN_VERB: Final = re.compile(
+    rf"\(\s*(?P<name>@\w{{1,30}}(?:@[\w.-]+)?)\s*\),?\s+{_ADVERBS}{_VERB}\b"
+)
+#: ``wrote that`` just before a quotation: ``that`` joins a clause, it does not make a label.
+SAID_THAT: Final = re.compile(rf"\b{_VERB}\s+that\s*$", re.IGNORECASE)
 _PRONOUN: Final = re.compile(r"\b(?:he|she|they|it|we|i)\s+" + _ADVERBS + _VERB + r"\b", re.I)
 
 _LEADING_WORDS: Final = frozenset(
@@ -122,14 +128,14 @@ def speaker_in(text: str) -> str | None:
     """The name or ``@handle`` beside a speech verb in ``text`` (quotations masked), else
     ``None``; a pronoun (``she wrote``) names nobody."""
     candidates: list[tuple[int, str]] = []
-    for pattern in (_NAME_THEN_VERB, _VERB_THEN_NAME):
+    for pattern in (_HANDLE_THEN_VERB, _NAME_THEN_VERB, _VERB_THEN_NAME):
         for found in pattern.finditer(text):
             name = _tidy_name(found["name"])
             if name is not None:
                 candidates.append((found.start(), name))
     if not candidates:
         return None
-    return min(candidates)[1]
+    return min(candidates, key=lambda found: (found[0], not found[1].startswith("@")))[1]
 
 
 def has_pronoun_speaker(text: str) -> bool:

@@ -154,3 +154,32 @@ def test_the_author_of_an_embedded_post_is_a_post_speaker() -> None:
 def test_apostrophes_are_not_quotation_marks() -> None:
     """Apostrophes and straight single quotes never open a quotation."""
     assert texts("The mayor’s post said the crews’ trucks weren't 'ready' yet, on X.") == []
+
+
+def test_a_spoken_sentence_beside_a_posted_one_stays_spoken() -> None:
+    """A quoted sentence that ends its quotation also ends its sentence, so the next
+    sentence's "tweeted" does not turn words told to reporters (or a statement) into a post."""
+    assert texts(
+        'Senator Lee told reporters on Tuesday that "we will not back down." Later she '
+        'tweeted: "We will not back down, not now, not ever."'
+    ) == ["We will not back down, not now, not ever."]
+    assert texts(
+        'The company said in a statement that it "regrets the error." Its chief executive '
+        'wrote on X that "mistakes were made by all of us."'
+    ) == ["mistakes were made by all of us."]
+
+
+def test_a_handle_beside_the_verb_is_the_speaker() -> None:
+    """``Name (@handle) posted`` names the handle, which finds the post in the archive."""
+    for text in (
+        'Dana Whitlock (@MayorWhitlock) posted: "Budget passes 7-2. Thank you council!"',
+        'The mayor, Dana Whitlock (@MayorWhitlock), posted that "the budget passes."',
+    ):
+        [quote] = read_text(text).quotes
+        assert quote.speaker == "@MayorWhitlock", text
+
+
+def test_a_short_quote_after_wrote_that_is_no_label() -> None:
+    """``posted that "we won."`` is a quote; ``the "hit piece" claim`` stays a label."""
+    assert texts('She posted that "we won."') == ["we won."]
+    assert texts('He tweeted about the "hit piece" claim.') == []
