@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
@@ -24,9 +27,9 @@ from archiver.config import Settings, load_settings
 from archiver.db import migrate, repository
 from archiver.db.session import create_db_engine, create_session_factory, transaction
 from archiver.domain import ApiKeyRole
-from archiver.errors import ApiError, ArchiverError
+from archiver.errors import ArchiverError
 from archiver.ids import normalize_id
-from archiver.services import keys, submissions
+from archiver.services import bulk, keys
 from archiver.services.articles import ArticleView
 
 console = Console(highlight=False, soft_wrap=True)
@@ -35,6 +38,11 @@ errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def progress_bar(*, hide: bool = False) -> Progress:
+    """A progress bar on stderr, shown only on a terminal and gone once done."""
+    return Progress(console=errors, transient=True, disable=hide or not errors.is_terminal)
 
 
 def prepare(settings: Settings) -> None:
@@ -150,22 +158,144 @@ def cmd_keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_submit(settings: Settings, args: argparse.Namespace) -> int:
-    """``archiver submit URL...``: store each post for capture; report each one."""
-    failed = 0
-    with database(settings, write=True) as factory:
-        for url in args.urls:
+    """``archiver submit URL... [--wait]``: submit posts; report each one."""
+    lines = [bulk.Line(number, url, url) for number, url in enumerate(args.urls, 1)]
+    return submit_lines(settings, args, lines, [])
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """``archiver import FILE``: submit every URL of a text or CSV file."""
+    lines, bad = bulk.read_lines(Path(args.file))
+    if not lines and not bad:
+        errors.print(f"archiver: {args.file} holds no URLs.")
+        return 1
+    return submit_lines(settings, args, lines, bad)
+
+
+def submit_lines(
+    settings: Settings, args: argparse.Namespace, lines: list[bulk.Line], bad: list[bulk.Row]
+) -> int:
+    """Submit each line locally or to ``--server``; with ``--wait``, see each one captured;
+    print a table of what became of each. Exit 1 when any failed."""
+    tags = args.tag or ()
+    with progress_bar(hide=len(lines) < 5) as progress:
+        task = progress.add_task("Submitting", total=len(lines))
+        advance = partial(progress.advance, task)
+        if args.server:
+            key = args.key or os.environ.get("ARCHIVER_API_KEY")
+            if not key:
+                errors.print("archiver: --server needs an API key: --key KEY or ARCHIVER_API_KEY.")
+                return 2
+            remote = bulk.RemoteSubmitter(args.server, key)
             try:
-                with transaction(factory) as session:
-                    result = submissions.submit_post(
-                        session=session, url=url, tags=args.tag or (), now=_now()
-                    )
-                    post = result.post
-                    verb = "queued" if result.created else "already archived as"
-                    console.print(f"{verb} {post.id}  {post.platform.value}  {post.canonical_url}")
-            except ApiError as exc:
-                failed += 1
-                errors.print(f"archiver: {exc.detail}")
-    return 1 if failed else 0
+                rows = bulk.submit_all(remote, lines, tags, advance=advance)
+                if args.wait:
+                    rows = bulk.wait_all(remote, rows, timeout=args.timeout)
+            finally:
+                remote.close()
+        else:
+            with database(settings, write=True) as factory:
+                local = bulk.LocalSubmitter(factory, _now())
+                rows = bulk.submit_all(local, lines, tags, advance=advance)
+                if args.wait:
+                    asyncio.run(capture_now(settings, bulk.to_capture(rows)))
+                    rows = bulk.wait_all(local, rows, timeout=args.timeout)
+    rows = sorted(bad + rows, key=lambda row: row.line.number)
+    table = Table("#", "url", "result", "post", "status", "detail")
+    table.columns[2].no_wrap = table.columns[3].no_wrap = True
+    for row in rows:
+        values = (row.line.url, row.result.value, row.post_id, row.status, row.detail)
+        table.add_row(str(row.line.number), *(value or "" for value in values))
+        if row.result is bulk.Result.FAILED:
+            errors.print(f"archiver: {row.line.where}: {row.detail}")
+    console.print(table)
+    console.print(bulk.totals(rows))
+    return 1 if bulk.failed(rows) else 0
+
+
+async def capture_now(settings: Settings, post_ids: list[str]) -> None:
+    """Capture these posts here and now, a few at a time (``--wait`` on the local database)."""
+    from archiver.api.deps import utc_now
+    from archiver.worker import Worker
+
+    worker = Worker(settings, clock=utc_now)
+    try:
+        with progress_bar() as progress:
+            task = progress.add_task("Capturing", total=len(post_ids))
+            await bulk.capture_all(
+                post_ids, worker.check_now, concurrency=settings.capture_concurrency,
+                advance=partial(progress.advance, task),
+            )  # fmt: skip
+    finally:
+        await worker.stop()
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    """``archiver export --format F (--post ID | --tag T | --all) -o PATH``."""
+    from archiver.api.routes.exports import api_shapes
+    from archiver.services import export
+    from archiver.services.export_wacz import write_wacz
+    from archiver.storage import LocalBlobStore
+
+    if [bool(args.post), args.tag is not None, args.all].count(True) != 1:
+        errors.print("archiver: choose what to export: --post ID (repeatable), --tag T or --all.")
+        return 2
+    selection = export.Selection(tuple(args.post or ()), args.tag, args.all)
+    target = Path(args.output)
+    with database(settings, write=False) as factory, factory() as session:
+        post_ids = export.resolve(session=session, selection=selection)
+        with progress_bar() as progress:
+            task = progress.add_task(f"Exporting {len(post_ids)} post(s)", total=len(post_ids))
+            options: dict[str, Any] = {
+                "shapes": api_shapes(args.base_url.rstrip("/")),
+                "selection": selection,
+                "now": _now(),
+                "advance": partial(progress.advance, task),
+            }
+            if args.format == "wacz":
+                options |= {
+                    "blobs": LocalBlobStore(settings.data_dir / "blobs"),
+                    "screenshots": LocalBlobStore(settings.screenshots_dir),
+                    "title": selection.title(),
+                }
+            items = export.bundles(session=session, post_ids=post_ids)
+            count = export.write_file(
+                target,
+                partial(write_wacz, items=items, **options)
+                if args.format == "wacz"
+                else partial(export.write_text, args.format, items=items, **options),
+            )
+    size = target.stat().st_size
+    console.print(f"Exported {count} post(s) to {target} ({args.format}, {size:,} bytes).")
+    return 0
+
+
+def cmd_verify(settings: Settings, _args: argparse.Namespace) -> int:
+    """``archiver verify``: recompute every stored artifact's SHA-256; exit 1 on any fault."""
+    from archiver.services import fixity
+    from archiver.storage import LocalBlobStore
+
+    with database(settings, write=False) as factory, factory() as session:
+        refs = fixity.references(session=session)
+    stores = {
+        fixity.BLOBS: LocalBlobStore(settings.data_dir / "blobs"),
+        fixity.SCREENSHOTS: LocalBlobStore(settings.screenshots_dir),
+    }
+    with progress_bar() as progress:
+        task = progress.add_task("Verifying stored artifacts", total=len(refs))
+        report = fixity.audit(refs, stores, advance=lambda: progress.advance(task))
+    console.print(
+        f"Checked {report.checked} artifacts ({report.bytes:,} bytes): {report.intact} intact, "
+        f"{len(report.missing)} missing, {len(report.mismatched)} mismatched."
+    )
+    if report.ok:
+        return 0
+    for problem in report.problems:
+        console.print(f"{problem.fault.value.upper()} {problem.store}/{problem.sha256}")
+        for referrer in problem.referrers:
+            console.print(f"  named by {referrer}")
+    errors.print(f"archiver: {len(report.problems)} stored artifact(s) failed the audit.")
+    return 1
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
@@ -328,8 +458,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     submit = commands.add_parser("submit", help="submit post URLs for capture")
     submit.add_argument("urls", nargs="+", metavar="URL")
-    submit.add_argument("--tag", action="append", help="tag the posts (repeatable)")
+    add_submit_options(submit)
     submit.set_defaults(handler=cmd_submit)
+
+    bulk_import = commands.add_parser(
+        "import", help="submit every URL of a text file (one a line) or a CSV with a url column"
+    )
+    bulk_import.add_argument("file", metavar="FILE")
+    add_submit_options(bulk_import)
+    bulk_import.set_defaults(handler=cmd_import)
+
+    exporting = commands.add_parser("export", help="export posts as WACZ, JSON or CSV")
+    exporting.add_argument("--format", required=True, choices=["wacz", "json", "csv"])
+    exporting.add_argument("--post", action="append", metavar="ID", help="a post (repeatable)")
+    exporting.add_argument("--tag", metavar="T", help="every post with this tag")
+    exporting.add_argument("--all", action="store_true", help="every post")
+    exporting.add_argument("-o", "--output", required=True, metavar="PATH")
+    exporting.add_argument(
+        "--base-url",
+        default="http://127.0.0.1:8000",
+        help="the service's public address, for the citation links (http://127.0.0.1:8000)",
+    )
+    exporting.set_defaults(handler=cmd_export)
+
+    commands.add_parser(
+        "verify", help="recompute every stored artifact's SHA-256; exit 1 on any fault"
+    ).set_defaults(handler=cmd_verify)
 
     article = commands.add_parser(
         "article", help="read an article for the posts it quotes and print its quote report"
@@ -341,6 +495,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     article.set_defaults(handler=cmd_article)
     return parser
+
+
+def add_submit_options(parser: argparse.ArgumentParser) -> None:
+    """The options ``submit`` and ``import`` share."""
+    parser.add_argument("--tag", action="append", help="tag the posts (repeatable)")
+    parser.add_argument("--wait", action="store_true", help="wait until each post is captured")
+    parser.add_argument(
+        "--timeout", type=float, default=120, help="seconds --wait waits at most (120)"
+    )
+    parser.add_argument("--server", metavar="URL", help="submit to this running Archiver")
+    parser.add_argument("--key", help="its API key (default: $ARCHIVER_API_KEY)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

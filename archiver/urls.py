@@ -86,3 +86,61 @@ def article_api(article_id: str) -> str:
 def article_raw(article_id: str) -> str:
     """An article's bytes as fetched or given."""
     return f"{API}/articles/{article_id}/raw"
+
+
+# --- Pages, Memento, oEmbed, exports (paths; the host comes from the request) ---------------
+
+
+def home_page() -> str:
+    """The web interface's front page."""
+    return "/"
+
+
+def post_page(post_id: str) -> str:
+    """A post's timeline page."""
+    return f"/p/{post_id}"
+
+
+def snapshot_page(snapshot_id: str) -> str:
+    """The citable page of a snapshot (its permanent URL, with the host)."""
+    return f"/s/{snapshot_id}"
+
+
+def article_page(article_id: str) -> str:
+    """An article's quote report page."""
+    return f"/a/{article_id}"
+
+
+def events_page() -> str:
+    """The feed of changes."""
+    return "/events"
+
+
+def static_file(name: str) -> str:
+    """One of Archiver's own static files (CSS, script)."""
+    return f"/static/{name}"
+
+
+def timegate(original: str) -> str:
+    """The Memento TimeGate of an original post URL (RFC 7089)."""
+    return f"/timegate/{original}"
+
+
+def timemap_link(original: str) -> str:
+    """The Memento TimeMap of an original post URL, in link format."""
+    return f"/timemap/link/{original}"
+
+
+def timemap_json(original: str) -> str:
+    """The Memento TimeMap of an original post URL, as JSON."""
+    return f"/timemap/json/{original}"
+
+
+def oembed() -> str:
+    """The oEmbed endpoint."""
+    return "/oembed"
+
+
+def post_export_wacz(post_id: str) -> str:
+    """A post's snapshots, WARCs and screenshots as one WACZ file."""
+    return f"{API}/posts/{post_id}/export.wacz"

@@ -64,7 +64,9 @@ def build_warc(
         info["description"] = description
     writer.write_record(writer.create_warcinfo_record("archiver.warc.gz", info))
     for exchange in flatten(exchanges):
-        date = datetime_to_iso_date(exchange.started_at.astimezone(UTC), use_micros=True)
+        # warcio writes an aware time as ``…+00:00Z`` (not a WARC-Date): hand it naive UTC.
+        started = exchange.started_at.astimezone(UTC).replace(tzinfo=None)
+        date = datetime_to_iso_date(started, use_micros=True)
         common = {"WARC-Date": date}
         if exchange.ip_address:
             common["WARC-IP-Address"] = exchange.ip_address

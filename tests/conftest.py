@@ -3,21 +3,29 @@ settings pointing at temporary folders, the real app behind a test client, and a
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from archiver.api.app import create_app
 from archiver.config import Settings, load_settings
 from archiver.db import migrate
 from archiver.db.models import Base
-from archiver.db.session import create_db_engine, create_session_factory, transaction
+from archiver.db.session import (
+    create_db_engine,
+    create_session_factory,
+    normalize_database_url,
+    transaction,
+)
 from archiver.domain import ApiKeyRole
 from archiver.services import keys
 
@@ -34,6 +42,28 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _admin(statement: str) -> None:
+    assert POSTGRES_URL
+    engine = create_db_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+
+
+@cache
+def private_postgres_url() -> str:
+    """A database of this test process's own, beside ``ARCHIVER_TEST_DATABASE_URL``'s (made
+    once, dropped at exit), so that test runs side by side never empty each other's tables."""
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    url = make_url(normalize_database_url(POSTGRES_URL))
+    name = f"{url.database}_{os.getpid()}"
+    _admin(f'DROP DATABASE IF EXISTS "{name}"')
+    _admin(f'CREATE DATABASE "{name}"')
+    atexit.register(_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated to head once; each test gets a copy."""
@@ -47,13 +77,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """The PostgreSQL test database, emptied and migrated to head once per session."""
-    if not POSTGRES_URL:
-        pytest.skip(NO_POSTGRES)
-    reset_postgres(POSTGRES_URL)
-    engine = create_db_engine(POSTGRES_URL)
+    url = private_postgres_url()
+    reset_postgres(url)
+    engine = create_db_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
-    return POSTGRES_URL
+    return url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

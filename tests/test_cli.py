@@ -106,3 +106,111 @@ def test_article_reads_a_saved_file_captures_its_post_and_prints_the_report(
 
         assert main(["article", f"{NEWS_ORIGIN}/no-such-story.html"]) == 1
         assert "answered HTTP 404" in capsys.readouterr().err
+
+
+def test_import_reports_good_duplicate_and_bad_lines(
+    cli_env: Settings, engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`import FILE` (text, `#` comments) submits every good URL once, calls a second form of
+    the same post already archived, and names each bad line without stopping (exit 1)."""
+    listing = tmp_path / "urls.txt"
+    listing.write_text(
+        "# posts for the council story\n"
+        "https://x.com/jack/status/20\n"
+        "\n"
+        "https://twitter.com/jack/status/20\n"
+        "not-a-url\n"
+        "https://example.com/nope\n"
+        "https://mastodon.social/@archivist/110000000000000001\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(listing), "--tag", "council"]) == 1
+    out, err = capsys.readouterr()
+    assert "2 queued, 1 already archived, 2 failed." in out
+    assert "archiver: line 5: 'not-a-url' is not a URL" in err
+    assert "archiver: line 6: https://example.com/nope is not a post URL" in err
+    assert "line 2" not in err and "line 7" not in err
+    assert count_rows(engine, Post) == 2
+
+
+def test_import_reads_a_csv_with_a_url_column(
+    cli_env: Settings, engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CSV is read by its `url` column; a row without one is reported."""
+    sheet = tmp_path / "sources.csv"
+    sheet.write_text(
+        "outlet,url,notes\n"
+        'Harbour Times,https://x.com/harbour/status/21,"ferry, terminal"\n'
+        "Council,,no link yet\n"
+        "Archivist,https://mastodon.social/@archivist/110000000000000002,\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(sheet)]) == 1
+    out, err = capsys.readouterr()
+    assert "2 queued, 1 failed." in out
+    assert "archiver: line 3: no url in this row" in err
+    assert count_rows(engine, Post) == 2
+    assert main(["import", str(tmp_path / "missing.txt")]) == 1
+    assert capsys.readouterr().err.strip() == f"archiver: there is no file {tmp_path}/missing.txt"
+
+
+def test_submit_wait_captures_here_and_reports_each_post(
+    cli_env: Settings,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`submit --wait` on the local database captures each post from the emulator now and
+    prints captured / failed / already archived."""
+    with EmulatorServer() as emulator:
+        monkeypatch.setenv("ARCHIVER_UPSTREAM_OVERRIDES", emulator.overrides)
+        monkeypatch.setenv("ARCHIVER_SCREENSHOTS", "false")
+        live = emulator.world.add_post("x", "harbourboard", "The ferry terminal reopens Monday.")
+        gone = emulator.world.add_post("bluesky", "someone.example.com", "soon gone")
+        emulator.world.delete_post("bluesky", gone.id)
+        assert main(["submit", live.url, gone.url, "--wait"]) == 1
+        out, err = capsys.readouterr()
+        assert "1 captured, 1 failed." in out
+        assert "the platform says it is deleted" in err
+        assert main(["submit", live.url, "--wait"]) == 0
+        assert "1 already archived." in capsys.readouterr().out
+    with engine.connect() as connection:
+        statuses = dict(connection.execute(select(Post.url, Post.status)).all())
+    assert statuses[live.url] == "live"
+
+
+@pytest.mark.slow
+def test_submit_and_import_against_a_running_server(
+    cli_env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With `--server URL --key KEY` the command goes through the API of a running service;
+    `--wait` polls until the service's worker has captured each post; a wrong key is one
+    sentence."""
+    from tests.service import serving
+
+    with EmulatorServer() as emulator:
+        post = emulator.world.add_post("mastodon", "archivist", "Reading room opens at nine.")
+        env = {"ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides, "ARCHIVER_SCREENSHOTS": "false"}
+        with serving(cli_env, tmp_path, env) as client:
+            server = str(client.base_url)
+            key = client.auth_headers["Authorization"].removeprefix("Bearer ")
+            remote = ["--server", server, "--key", key]
+            assert main(["submit", post.url, "--wait", *remote]) == 0
+            out = capsys.readouterr().out
+            assert "1 captured." in out
+            post_id = client.get("/api/v1/posts", params={"limit": 1}).json()["items"][0]["id"]
+            assert post_id in out
+            assert client.get(f"/api/v1/posts/{post_id}").json()["status"] == "live"
+
+            listing = tmp_path / "more.txt"
+            listing.write_text(f"{post.url}\nhttps://example.com/nope\n", encoding="utf-8")
+            assert main(["import", str(listing), *remote]) == 1
+            out, err = capsys.readouterr()
+            assert "1 already archived, 1 failed." in out
+            assert "line 2: https://example.com/nope is not a post URL" in err
+
+            assert main(["submit", post.url, "--server", server, "--key", "arch_wrong"]) == 1
+            err = capsys.readouterr().err.strip()
+            assert err.startswith(f"archiver: {server} refused the key") and "\n" not in err
+            assert main(["submit", post.url, "--server", server]) == 2
+            assert "needs an API key" in capsys.readouterr().err

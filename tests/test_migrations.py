@@ -13,16 +13,15 @@ from sqlalchemy import inspect
 from archiver.db import migrate
 from archiver.db.models import Base
 from archiver.db.session import create_db_engine
-from tests.conftest import NO_POSTGRES, POSTGRES_URL, reset_postgres
+from tests.conftest import private_postgres_url, reset_postgres
 
 
 def empty_database(backend: str, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'empty.db'}"
-    if not POSTGRES_URL:
-        pytest.skip(NO_POSTGRES)
-    reset_postgres(POSTGRES_URL)
-    return POSTGRES_URL
+    url = private_postgres_url()
+    reset_postgres(url)
+    return url
 
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -9,9 +9,20 @@ from datetime import datetime
 from fastapi import FastAPI
 
 import archiver
-from archiver.api import problems
+from archiver.api import problems, security
 from archiver.api.deps import utc_now
-from archiver.api.routes import articles, events, health, posts, snapshots, webhooks
+from archiver.api.routes import (
+    articles,
+    events,
+    exports,
+    health,
+    memento,
+    oembed,
+    pages,
+    posts,
+    snapshots,
+    webhooks,
+)
 from archiver.chromium import find_chromium
 from archiver.config import Settings
 from archiver.db.session import create_db_engine, create_session_factory
@@ -69,10 +80,15 @@ def create_app(
     app.state.screenshots = LocalBlobStore(settings.screenshots_dir)
     app.state.egress = Egress(settings)  # article pages are fetched through the gate too
     problems.install(app)
+    security.install(app)
     app.include_router(posts.router)
     app.include_router(snapshots.router)
     app.include_router(events.router)
     app.include_router(health.router)
     app.include_router(webhooks.router)
     app.include_router(articles.router)
+    app.include_router(exports.router)
+    app.include_router(memento.router)
+    app.include_router(oembed.router)
+    app.include_router(pages.router)  # last: its routes are the broadest
     return app

@@ -1,4 +1,5 @@
-"""RFC 9457 problem details for every error under ``/api/``; plain text elsewhere."""
+"""RFC 9457 problem details for every error under ``/api/``; a friendly HTML page for the web
+pages; plain text for the other machine-read paths (Memento, oEmbed, operations)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archiver import urls
+from archiver.api.rendering import error_page, is_page_path
 from archiver.errors import ApiError
 
 PROBLEM_JSON = "application/problem+json"
@@ -24,7 +26,10 @@ def problem_response(
     slug: str,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """Render an error as problem+json under ``/api/``, as plain text for pages."""
+    """Render an error as problem+json under ``/api/``, as HTML for the web pages, as plain
+    text elsewhere."""
+    if is_page_path(request.url.path):
+        return error_page(request, status=status, title=title, detail=detail, headers=headers)
     if not request.url.path.startswith(urls.API + "/") and request.url.path != urls.API:
         return PlainTextResponse(
             f"{status} {title}: {detail}\n", status_code=status, headers=headers

@@ -120,6 +120,18 @@ class MediaOut(BaseModel):
     download_url: str | None = None
 
 
+class CitationOut(BaseModel):
+    """How to cite a snapshot: its permanent page, a Robust Link, APA 7, MLA 9, Chicago 17."""
+
+    url: str = Field(description="the snapshot's permanent page")
+    robust_link_html: str = Field(
+        description="an <a> to the original with data-versionurl and data-versiondate"
+    )
+    apa: str
+    mla: str
+    chicago: str
+
+
 class SnapshotOut(BaseModel):
     """One immutable capture of a post (SPEC §5)."""
 
@@ -142,6 +154,7 @@ class SnapshotOut(BaseModel):
     warc: ArtifactRef | None
     software_version: str
     extra: dict[str, Any]
+    citation: CitationOut
 
 
 class CheckOut(BaseModel):

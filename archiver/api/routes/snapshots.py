@@ -12,18 +12,20 @@ from fastapi import APIRouter, Query, Request, Response
 
 from archiver import urls
 from archiver.api.deps import KeyDep, NowDep, SessionDep, WriteSessionDep
+from archiver.api.rendering import base_url
 from archiver.api.schemas import (
     ArtifactRef,
     Author,
     CheckList,
     CheckOut,
+    CitationOut,
     MediaOut,
     RawRef,
     ScreenshotOut,
     SnapshotOut,
 )
-from archiver.db.models import Check, Snapshot
-from archiver.services import posts, snapshots
+from archiver.db.models import Check, Post, Snapshot
+from archiver.services import citation, posts, snapshots
 from archiver.storage import BlobStore
 from archiver.timefmt import rfc3339
 
@@ -37,8 +39,9 @@ ARTIFACT: dict[int | str, dict[str, Any]] = {
 }
 
 
-def snapshot_out(snapshot: Snapshot) -> SnapshotOut:
-    """The API shape of a snapshot."""
+def snapshot_out(snapshot: Snapshot, *, post: Post, base: str) -> SnapshotOut:
+    """The API shape of a snapshot of ``post``; ``base`` roots its absolute citation URLs."""
+    cited = citation.cite(citation.cited(post, snapshot, base=base))
     has_author = snapshot.author_id or snapshot.author_handle or snapshot.author_name
     return SnapshotOut(
         id=snapshot.id,
@@ -94,6 +97,13 @@ def snapshot_out(snapshot: Snapshot) -> SnapshotOut:
         else None,
         software_version=snapshot.software_version,
         extra=snapshot.extra,
+        citation=CitationOut(
+            url=cited.url,
+            robust_link_html=cited.robust_link_html,
+            apa=cited.apa,
+            mla=cited.mla,
+            chicago=cited.chicago,
+        ),
     )
 
 
@@ -148,10 +158,14 @@ def _screenshots(request: Request) -> BlobStore:
 
 
 @router.get("/posts/{post_id}/snapshots", responses={404: PROBLEM})
-def post_snapshots(post_id: str, session: SessionDep) -> list[SnapshotOut]:
+def post_snapshots(post_id: str, session: SessionDep, request: Request) -> list[SnapshotOut]:
     """A post's snapshots, oldest first."""
     post = posts.get(session=session, post_id=post_id).post
-    return [snapshot_out(s) for s in snapshots.list_snapshots(session=session, post_id=post.id)]
+    base = base_url(request)
+    return [
+        snapshot_out(s, post=post, base=base)
+        for s in snapshots.list_snapshots(session=session, post_id=post.id)
+    ]
 
 
 @router.get("/posts/{post_id}/checks", responses={404: PROBLEM, 422: PROBLEM})
@@ -204,9 +218,11 @@ def request_check(
 
 
 @router.get("/snapshots/{snapshot_id}", responses={404: PROBLEM})
-def get_snapshot(snapshot_id: str, session: SessionDep) -> SnapshotOut:
-    """One snapshot with the hash of every artifact."""
-    return snapshot_out(snapshots.get_snapshot(session=session, snapshot_id=snapshot_id))
+def get_snapshot(snapshot_id: str, session: SessionDep, request: Request) -> SnapshotOut:
+    """One snapshot with the hash of every artifact, and how to cite it."""
+    snapshot = snapshots.get_snapshot(session=session, snapshot_id=snapshot_id)
+    post = posts.get(session=session, post_id=snapshot.post_id).post
+    return snapshot_out(snapshot, post=post, base=base_url(request))
 
 
 @router.get("/snapshots/{snapshot_id}/raw", responses=ARTIFACT, response_class=Response)

@@ -22,6 +22,13 @@ from archiver.db.repository.articles import (
     posts_named,
     quotes_of_post,
 )
+from archiver.db.repository.artifacts import (
+    article_raw_rows,
+    check_warc_rows,
+    checks_of_post,
+    export_post_ids,
+    snapshot_artifact_rows,
+)
 from archiver.db.repository.events import (
     add_event,
     list_events,
@@ -41,6 +48,7 @@ from archiver.db.repository.observations import (
     claim_due_posts,
     first_check_since,
     get_snapshot,
+    last_live_check_at,
     lease_post,
     list_checks,
     list_snapshots,
@@ -48,6 +56,8 @@ from archiver.db.repository.observations import (
     recent_checks,
     record_plain_check,
     request_check,
+    snapshot_times,
+    snapshots_around,
 )
 from archiver.db.repository.posts import (
     add_post,
@@ -84,14 +94,18 @@ __all__ = [
     "add_tags",
     "add_webhook",
     "add_webhook_deliveries",
+    "article_raw_rows",
     "articles_naming",
     "attach_screenshot",
+    "check_warc_rows",
+    "checks_of_post",
     "claim_due_deliveries",
     "claim_due_posts",
     "count_events",
     "count_snapshots",
     "delete_webhook",
     "delivery_context",
+    "export_post_ids",
     "find_api_key",
     "find_post",
     "first_check_since",
@@ -101,6 +115,7 @@ __all__ = [
     "get_snapshot",
     "get_webhook",
     "get_webhook_delivery",
+    "last_live_check_at",
     "latest_snapshot",
     "lease_post",
     "list_api_keys",
@@ -123,5 +138,8 @@ __all__ = [
     "record_plain_check",
     "request_check",
     "revoke_api_key",
+    "snapshot_artifact_rows",
+    "snapshot_times",
+    "snapshots_around",
     "touch_api_key",
 ]

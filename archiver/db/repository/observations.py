@@ -14,7 +14,7 @@ from archiver.db.models import (
     Post,
     Snapshot,
 )
-from archiver.domain import PostStatus
+from archiver.domain import CheckOutcome, PostStatus
 
 
 def claim_due_posts(
@@ -213,3 +213,43 @@ def first_check_since(*, session: Session, post_id: str, since: datetime) -> Che
         .order_by(Check.checked_at, Check.id)
         .limit(1)
     ).first()
+
+
+def snapshots_around(
+    *, session: Session, post_id: str, at: datetime
+) -> tuple[Snapshot | None, Snapshot | None]:
+    """A post's newest snapshot captured at or before ``at`` and its oldest one after it
+    (either may be ``None``): the two candidates of a Memento TimeGate."""
+    before = session.scalars(
+        select(Snapshot)
+        .where(Snapshot.post_id == post_id, Snapshot.captured_at <= at)
+        .order_by(Snapshot.captured_at.desc(), Snapshot.id.desc())
+        .limit(1)
+    ).first()
+    after = session.scalars(
+        select(Snapshot)
+        .where(Snapshot.post_id == post_id, Snapshot.captured_at > at)
+        .order_by(Snapshot.captured_at, Snapshot.id)
+        .limit(1)
+    ).first()
+    return before, after
+
+
+def snapshot_times(*, session: Session, post_id: str) -> list[tuple[str, datetime]]:
+    """A post's snapshots as ``(id, captured_at)``, oldest first, without loading their bodies."""
+    rows = session.execute(
+        select(Snapshot.id, Snapshot.captured_at)
+        .where(Snapshot.post_id == post_id)
+        .order_by(Snapshot.captured_at, Snapshot.id)
+    )
+    return [(snapshot_id, captured_at) for snapshot_id, captured_at in rows]
+
+
+def last_live_check_at(*, session: Session, post_id: str) -> datetime | None:
+    """When a check last found the post live (``unchanged`` or ``changed``), or ``None``."""
+    return session.scalar(
+        select(func.max(Check.checked_at)).where(
+            Check.post_id == post_id,
+            Check.outcome.in_([CheckOutcome.UNCHANGED, CheckOutcome.CHANGED]),
+        )
+    )
