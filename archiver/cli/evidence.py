@@ -1,0 +1,79 @@
+"""``archiver export`` and ``archiver verify``: the evidence, packed or audited."""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from archiver.cli.common import console, database, errors, now, progress_bar
+from archiver.config import Settings
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    """``archiver export --format F (--post ID | --tag T | --all) -o PATH``."""
+    from archiver.api.routes.exports import api_shapes
+    from archiver.services import export
+    from archiver.services.export_wacz import write_wacz
+    from archiver.storage import LocalBlobStore
+
+    if [bool(args.post), args.tag is not None, args.all].count(True) != 1:
+        errors.print("archiver: choose what to export: --post ID (repeatable), --tag T or --all.")
+        return 2
+    selection = export.Selection(tuple(args.post or ()), args.tag, args.all)
+    target = Path(args.output)
+    with database(settings, write=False) as factory, factory() as session:
+        post_ids = export.resolve(session=session, selection=selection)
+        with progress_bar() as progress:
+            task = progress.add_task(f"Exporting {len(post_ids)} post(s)", total=len(post_ids))
+            options: dict[str, Any] = {
+                "shapes": api_shapes(args.base_url.rstrip("/")),
+                "selection": selection,
+                "now": now(),
+                "advance": partial(progress.advance, task),
+            }
+            if args.format == "wacz":
+                options |= {
+                    "blobs": LocalBlobStore(settings.data_dir / "blobs"),
+                    "screenshots": LocalBlobStore(settings.screenshots_dir),
+                    "title": selection.title(),
+                }
+            items = export.bundles(session=session, post_ids=post_ids)
+            count = export.write_file(
+                target,
+                partial(write_wacz, items=items, **options)
+                if args.format == "wacz"
+                else partial(export.write_text, args.format, items=items, **options),
+            )
+    size = target.stat().st_size
+    console.print(f"Exported {count} post(s) to {target} ({args.format}, {size:,} bytes).")
+    return 0
+
+
+def cmd_verify(settings: Settings, _args: argparse.Namespace) -> int:
+    """``archiver verify``: recompute every stored artifact's SHA-256; exit 1 on any fault."""
+    from archiver.services import fixity
+    from archiver.storage import LocalBlobStore
+
+    with database(settings, write=False) as factory, factory() as session:
+        refs = fixity.references(session=session)
+    stores = {
+        fixity.BLOBS: LocalBlobStore(settings.data_dir / "blobs"),
+        fixity.SCREENSHOTS: LocalBlobStore(settings.screenshots_dir),
+    }
+    with progress_bar() as progress:
+        task = progress.add_task("Verifying stored artifacts", total=len(refs))
+        report = fixity.audit(refs, stores, advance=lambda: progress.advance(task))
+    console.print(
+        f"Checked {report.checked} artifacts ({report.bytes:,} bytes): {report.intact} intact, "
+        f"{len(report.missing)} missing, {len(report.mismatched)} mismatched."
+    )
+    if report.ok:
+        return 0
+    for problem in report.problems:
+        console.print(f"{problem.fault.value.upper()} {problem.store}/{problem.sha256}")
+        for referrer in problem.referrers:
+            console.print(f"  named by {referrer}")
+    errors.print(f"archiver: {len(report.problems)} stored artifact(s) failed the audit.")
+    return 1
