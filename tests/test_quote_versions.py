@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from archiver.db.models import Snapshot
 from archiver.detect.quotes import judge
 from archiver.domain import Fidelity
-from archiver.services.articles import versions_of
+from archiver.services.quotes import versions_of
 
 FIRST = "Polls close at 8pm tonight."
 SECOND = "Polls close at 9pm tonight, an hour later than planned."

@@ -56,7 +56,7 @@ from archiver.errors import ArchiverError
 from archiver.ids import new_id
 from archiver.platforms import adapter_for, match_url
 from archiver.platforms.base import Fetcher
-from archiver.services import articles, evidence, screens, watch, webhooks
+from archiver.services import evidence, quotes, screens, watch, webhooks
 from archiver.services.canaries import Canaries
 from archiver.storage import BlobStore
 
@@ -300,7 +300,7 @@ def _record(
                 repository.add_check(session=session, check=check)
                 watch.on_failed(post, now=now, retry_after=retry_after)
         if check.snapshot_id is not None or events:
-            events += articles.refresh_for_post(session=session, post=post, now=now)
+            events += quotes.refresh_for_post(session=session, post=post, now=now)
         for event in events:
             repository.add_event(session=session, event=event, now=now)
             webhooks.enqueue(session=session, event=event, now=now)
