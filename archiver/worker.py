@@ -134,15 +134,21 @@ class Worker:
         ``check_concurrency`` at a time."""
         limit = max(1, self.settings.check_concurrency)
         done = 0
-        while True:
-            claimed, lease = await asyncio.to_thread(self._claim, limit)
-            if not claimed:
-                return done
-            results = await asyncio.gather(
-                *(self._observe_one(loaded, lease) for loaded in claimed),
-                return_exceptions=False,
-            )
-            done += sum(1 for result in results if result is not None)
+        try:
+            while True:
+                claimed, lease = await asyncio.to_thread(self._claim, limit)
+                if not claimed:
+                    return done
+                results = await asyncio.gather(
+                    *(self._observe_one(loaded, lease) for loaded in claimed),
+                    return_exceptions=False,
+                )
+                done += sum(1 for result in results if result is not None)
+        except asyncio.CancelledError:
+            # The process is stopping mid-drain (the job's task is being cancelled anyway):
+            # the leases of unfinished posts run out and another drain takes them again.
+            log.info("drain stopped mid-way: the worker is shutting down")
+            return done
 
     async def check_now(self, post_id: str) -> CheckSummary | None:
         """Observe one post at once (``archiver check``); ``None`` if another worker holds it."""
