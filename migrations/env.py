@@ -9,6 +9,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
 from archiver.config import load_settings
+from archiver.db import migrate
 from archiver.db.base import UTCDateTime
 from archiver.db.models import Base, StrEnumType
 from archiver.db.session import create_db_engine
@@ -33,6 +34,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_name=migrate.include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

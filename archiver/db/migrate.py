@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 import archiver
+
+#: What the migrations make that the models do not describe: the full-text search indexes
+#: (SQLite's FTS5 table with its shadow tables and triggers, PostgreSQL's GIN index).
+SEARCH_OBJECTS = "snapshots_fts"
+
+
+def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+    """Whether autogenerate and drift checks compare this database object with the models:
+    everything but the full-text search indexes."""
+    return not (name or "").startswith(SEARCH_OBJECTS)
 
 
 def migrations_dir() -> Path:

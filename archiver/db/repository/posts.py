@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, exists, false, func, literal, or_, select
+from sqlalchemy import text as sql
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import Session, selectinload
 
 from archiver.db.models import (
@@ -88,14 +91,7 @@ def list_posts(
     if tag is not None:
         query = query.where(exists().where(PostTag.post_id == Post.id, PostTag.tag == tag))
     if text is not None:
-        pattern = (
-            "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        query = query.where(
-            exists().where(
-                Snapshot.post_id == Post.id, func.lower(Snapshot.text).like(pattern, escape="\\")
-            )
-        )
+        query = query.where(text_search(session, text))
     if after is not None:
         at, post_id = after
         query = query.where(
@@ -103,6 +99,35 @@ def list_posts(
         )
     query = query.order_by(Post.submitted_at.desc(), Post.id.desc()).limit(limit)
     return list(session.scalars(query.options(selectinload(Post.tags))))
+
+
+#: Words of a search beyond this many are ignored.
+SEARCH_WORDS = 16
+_SEARCH_WORD = re.compile(r"[^\W_]+")
+
+
+def text_search(session: Session, words: str) -> ColumnElement[bool]:
+    """Posts with a snapshot whose text holds every word of ``words`` (each as a word prefix,
+    case folded): SQLite's FTS5 index or PostgreSQL's text-search index, both made by
+    migration 0006. Only the letters and digits of ``words`` are used, so no search syntax
+    passes through; with none, nothing matches."""
+    found = _SEARCH_WORD.findall(words.lower())[:SEARCH_WORDS]
+    if not found:
+        return false()
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        matching = sql(
+            "SELECT s.post_id FROM snapshots_fts"
+            " JOIN snapshots AS s ON s.rowid = snapshots_fts.rowid"
+            " WHERE snapshots_fts MATCH :words"
+        ).bindparams(words=" ".join(f'"{word}"*' for word in found))
+        return Post.id.in_(matching.columns(post_id=String()))
+    if dialect == "postgresql":
+        query = func.to_tsquery(literal("simple", REGCONFIG), " & ".join(f"{w}:*" for w in found))
+        vector = func.to_tsvector(literal("simple", REGCONFIG), Snapshot.text)
+        return exists().where(Snapshot.post_id == Post.id, vector.bool_op("@@")(query))
+    patterns = [Snapshot.text.ilike(f"%{word}%") for word in found]  # no index: other databases
+    return exists().where(Snapshot.post_id == Post.id, *patterns)
 
 
 def count_snapshots(*, session: Session, post_id: str) -> int:
