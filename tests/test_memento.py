@@ -92,6 +92,18 @@ def test_timegate_headers(client: TestClient, three: str) -> None:
     assert response.headers["link"] == LINKS
 
 
+def test_timegate_answers_head_as_get(client: TestClient, three: str) -> None:
+    """Memento clients often ask a TimeGate with HEAD: the same redirect and headers."""
+    response = client.head(
+        f"/timegate/{CANONICAL}",
+        headers={"Accept-Datetime": http(T2)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 302 and response.content == b""
+    assert response.headers["location"] == f"{BASE}/s/{IDS[1]}"
+    assert response.headers["link"] == LINKS
+
+
 @pytest.mark.parametrize(
     "original",
     [

@@ -9,7 +9,7 @@ from datetime import datetime
 from fastapi import FastAPI
 
 import archiver
-from archiver.api import problems, security
+from archiver.api import head, problems, security
 from archiver.api.deps import utc_now
 from archiver.api.routes import (
     articles,
@@ -81,6 +81,7 @@ def create_app(
     app.state.egress = Egress(settings)  # article pages are fetched through the gate too
     problems.install(app)
     security.install(app)
+    head.install(app)
     app.include_router(posts.router)
     app.include_router(snapshots.router)
     app.include_router(events.router)

@@ -1,0 +1,27 @@
+"""``HEAD`` answers like ``GET`` without the body: pages, the TimeGate, the API."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from archiver.api.app import create_app
+from archiver.config import Settings
+
+
+def test_head_is_get_without_a_body(client: TestClient, settings: Settings) -> None:
+    """Same status and headers as GET, an empty body; a POST-only route stays 405."""
+    for path in ("/", "/healthz", "/api/v1/posts", "/events", "/s/AAAAAAAAAAAA"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code, path
+        assert head.content == b"", path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+        assert head.headers["content-length"] == str(len(got.content)), path
+    assert client.head("/api/v1/webhooks/AAAAAAAAAAAA/deliveries").status_code in (401, 403, 404)
+    assert create_app(settings).openapi()["paths"]  # no duplicated operations
+
+
+def test_a_timegate_answers_head(client: TestClient) -> None:
+    """A Memento client's HEAD to a TimeGate gets the redirect's status and Location (here a
+    404: the post is unknown), without a body."""
+    response = client.head("/timegate/https://x.com/nobody/status/1", follow_redirects=False)
+    assert response.status_code == 404 and response.content == b""
