@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from archiver.errors import ConfigError
-from archiver.units import parse_duration, parse_schedule, parse_size
+from archiver.units import Rate, parse_duration, parse_rate, parse_schedule, parse_size
 
 
 def _split_list(value: Any) -> Any:
@@ -63,6 +63,9 @@ class Settings(BaseSettings):
         (), description="known-live posts fetched before a deletion is confirmed"
     )
     storage_url: str | None = Field(None, description="s3://bucket/prefix for artifacts")
+    write_rate_limit: Annotated[Rate | None, NoDecode] = Field(
+        Rate(600, timedelta(minutes=1)), description="writes per API key (0: no limit)"
+    )
 
     @field_validator("upstream_overrides", mode="before")
     @classmethod
@@ -93,6 +96,11 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_size(cls, value: Any) -> Any:
         return parse_size(value) if isinstance(value, str) else value
+
+    @field_validator("write_rate_limit", mode="before")
+    @classmethod
+    def _parse_rate(cls, value: Any) -> Any:
+        return parse_rate(value) if isinstance(value, str) else value
 
     @field_validator("canary_urls", mode="before")
     @classmethod

@@ -19,8 +19,11 @@ exceptions are for bad input, misconfiguration and bugs::
           ├── Forbidden              403  the key's role may not do this
           ├── NotFound               404  no such resource
           ├── PayloadTooLarge        413  request body over the limit
-          └── UnprocessableContent   422  well-formed but unacceptable input
-               └── UnsupportedUrl    422  a URL no platform adapter recognises
+          ├── TooManyRequests        429  the API key's write budget is spent (``Retry-After``)
+          ├── UnprocessableContent   422  well-formed but unacceptable input
+          │    └── UnsupportedUrl    422  a URL no platform adapter recognises
+          ├── UpstreamUnavailable    502  an article page could not be fetched
+          └── ServiceUnavailable     503  the database cannot be reached (or is locked) now
 
 Pure: no I/O.
 """
@@ -81,6 +84,11 @@ class ApiError(ArchiverError):
         super().__init__(detail)
         self.detail = detail
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers the error calls for (``WWW-Authenticate``, ``Retry-After``)."""
+        return {}
+
 
 class BadRequest(ApiError):
     """The request is malformed."""
@@ -92,6 +100,11 @@ class Unauthorized(ApiError):
     status_code = 401
     title = "Unauthorized"
     type_slug = "unauthorized"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The scheme to authenticate with."""
+        return {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(ApiError):
@@ -118,6 +131,23 @@ class PayloadTooLarge(ApiError):
     type_slug = "payload-too-large"
 
 
+class TooManyRequests(ApiError):
+    """The API key has used up its write budget; it may write again in ``retry_after`` seconds."""
+
+    status_code = 429
+    title = "Too many requests"
+    type_slug = "too-many-requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """When to try again, in whole seconds."""
+        return {"Retry-After": str(self.retry_after)}
+
+
 class UnprocessableContent(ApiError):
     """The input is well-formed but unacceptable."""
 
@@ -139,3 +169,21 @@ class UpstreamUnavailable(ApiError):
     status_code = 502
     title = "Upstream unavailable"
     type_slug = "upstream-unavailable"
+
+
+class ServiceUnavailable(ApiError):
+    """Archiver cannot serve the request right now (its database cannot be reached, or stays
+    locked): nothing was stored; try again after ``Retry-After`` seconds."""
+
+    status_code = 503
+    title = "Service unavailable"
+    type_slug = "service-unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """When to try again, in whole seconds."""
+        return {"Retry-After": str(self.retry_after)}

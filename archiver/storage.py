@@ -1,8 +1,11 @@
 """Content-addressed blob storage: raw upstream bodies, WARCs, media and screenshots.
 
 A blob is stored under its SHA-256 and never overwritten or deleted in normal operation; the
-same bytes stored twice are one file. Writes go to a temporary file that is fsynced and then
-renamed into place, so a crash never leaves a half-written blob under a real name.
+same bytes stored twice are one file. Writes go to a temporary file in the blob's own folder
+(``.incoming-…``), which is fsynced, renamed into place, and the folder fsynced too (and each
+folder made on the way): a crash, even a power cut, never leaves a half-written blob under a
+real name, and a blob the database names (it is stored first) is there after a restart. A
+crash mid-write can leave an ``.incoming-…`` file behind: it names nothing and is never read.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ class LocalBlobStore:
         digest = sha256_hex(data)
         target = self.path(digest)
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            self._make_folder(target.parent)
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
             try:
                 with os.fdopen(handle, "wb") as file:
@@ -79,7 +82,18 @@ class LocalBlobStore:
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
+            _fsync_folder(target.parent)  # the rename itself survives a power cut
         return BlobRef(sha256=digest, size=len(data))
+
+    def _make_folder(self, folder: Path) -> None:
+        """Make ``folder`` and the missing ones above it (up to the root), each one's entry
+        synced into its parent."""
+        if folder.is_dir():
+            return
+        if folder != self.root:
+            self._make_folder(folder.parent)
+        folder.mkdir(parents=True, exist_ok=True)
+        _fsync_folder(folder.parent)
 
     def get(self, sha256: str) -> bytes:
         """Read a blob back."""
@@ -88,3 +102,12 @@ class LocalBlobStore:
     def exists(self, sha256: str) -> bool:
         """Whether the blob is stored."""
         return self.path(sha256).is_file()
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the entries of ``folder`` (a rename, a new file or folder) durable."""
+    handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)

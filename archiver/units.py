@@ -1,4 +1,5 @@
-"""Parsing the human units the configuration uses: durations (``10m``), sizes (``100MB``).
+"""Parsing the human units the configuration uses: durations (``10m``), sizes (``100MB``),
+rates (``600/min``).
 
 Pure: no I/O, no third-party imports.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,6 +20,19 @@ _DURATION_UNITS = {
     "h": timedelta(hours=1),
     "d": timedelta(days=1),
     "w": timedelta(weeks=1),
+}
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\S+)\s*$")
+_RATE_PERIODS = {
+    "s": timedelta(seconds=1),
+    "sec": timedelta(seconds=1),
+    "second": timedelta(seconds=1),
+    "min": timedelta(minutes=1),
+    "minute": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "hour": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "day": timedelta(days=1),
 }
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*((?:[kmgt]i?)?b?)\s*$", re.IGNORECASE)
@@ -76,3 +91,36 @@ def parse_size(text: str) -> int:
     prefix = unit[:1] if unit[:1] in "kmgt" and unit else ""
     factor = 1024 ** ("kmgt".index(prefix) + 1) if prefix and "i" in unit else _SIZE_UNITS[prefix]
     return int(number * factor)
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """``count`` events per ``per``: a token bucket of ``count`` refilled evenly over ``per``."""
+
+    count: int
+    per: timedelta
+
+
+def parse_rate(text: str) -> Rate | None:
+    """Parse ``600/min``, ``10/s``, ``1000/h``, ``50/10m`` into a Rate; ``0`` means no limit.
+
+    Raises ``ValueError`` with a sentence naming the accepted form.
+    """
+    if text.strip() == "0":
+        return None
+    match = _RATE.match(text)
+    problem = f"{text!r} is not a rate; write a count per period, like 600/min, or 0 for no limit"
+    if not match:
+        raise ValueError(problem)
+    count, period = int(match.group(1)), match.group(2).lower()
+    per = _RATE_PERIODS.get(period)
+    if per is None:
+        try:
+            per = parse_duration(period)
+        except ValueError:
+            raise ValueError(problem) from None
+    if count == 0:
+        return None
+    if per <= timedelta(0):
+        raise ValueError(f"{text!r}: the period of a rate must be longer than zero")
+    return Rate(count, per)

@@ -5,6 +5,11 @@ APScheduler only wakes the drain every ``poll`` seconds, so nothing is lost when
 dies: an unfinished post's lease runs out and the next drain takes it again. One worker per
 process (``archiver serve`` runs one beside the API; ``archiver worker`` runs one alone);
 several may share one PostgreSQL.
+
+When the database cannot be reached (or stays locked), a drain logs it and ends; the next poll
+tries again. A post whose observation could not be recorded for that reason is given back (its
+lease released) as soon as the database answers, so it is observed again without waiting for
+its lease to run out.
 """
 
 from __future__ import annotations
@@ -22,7 +27,13 @@ from archiver.browser import BrowserPool
 from archiver.config import Settings
 from archiver.db import repository
 from archiver.db.models import Post, Snapshot
-from archiver.db.session import create_db_engine, create_session_factory, transaction
+from archiver.db.session import (
+    UNAVAILABLE,
+    create_db_engine,
+    create_session_factory,
+    describe_unavailable,
+    transaction,
+)
 from archiver.egress import Egress
 from archiver.services import webhooks
 from archiver.services.canaries import Canaries
@@ -69,6 +80,9 @@ class Worker:
         )
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.completed = 0
+        # Posts whose observation could not be recorded (database unavailable): their leases.
+        self._stranded: dict[str, datetime] = {}
+        self._database_down = False
 
     @property
     def running(self) -> bool:
@@ -108,6 +122,29 @@ class Worker:
         await self.egress.aclose()
         self.engine.dispose()
 
+    def _release_stranded(self) -> None:
+        """Give back the posts whose observations could not be recorded."""
+        if not self._stranded:
+            return
+        with transaction(self.sessions) as session:
+            for post_id, lease in self._stranded.items():
+                repository.release_lease(session=session, post_id=post_id, lease=lease)
+        log.info("gave back %d posts to observe again", len(self._stranded))
+        self._stranded.clear()
+
+    def _unavailable(self, what: str, exc: BaseException) -> None:
+        """Log that the database is unavailable: a warning when it goes, quiet while it stays."""
+        if not self._database_down:
+            said = describe_unavailable(exc)
+            log.warning("%s: the database is unavailable (%s); retrying", what, said)
+        self._database_down = True
+
+    def _available(self) -> None:
+        """Log that the database answers again, if it did not before."""
+        if self._database_down:
+            log.warning("the database is available again")
+        self._database_down = False
+
     def _claim(self, limit: int) -> tuple[list[tuple[Post, Snapshot | None]], datetime]:
         """Lease up to ``limit`` due posts; each comes with its newest snapshot."""
         now = self.clock()
@@ -121,13 +158,17 @@ class Worker:
     async def deliver(self) -> int:
         """Send the webhook deliveries that are due (each batch claimed, never sent twice)."""
         sent = 0
-        while True:
-            batch = await webhooks.deliver_due(
-                sessions=self.sessions, egress=self.egress, now=self.clock()
-            )
-            sent += batch
-            if batch < webhooks.CLAIM_LIMIT:
-                return sent
+        try:
+            while True:
+                batch = await webhooks.deliver_due(
+                    sessions=self.sessions, egress=self.egress, now=self.clock()
+                )
+                sent += batch
+                if batch < webhooks.CLAIM_LIMIT:
+                    return sent
+        except UNAVAILABLE as exc:
+            self._unavailable("webhook deliveries", exc)
+            return sent
 
     async def drain(self) -> int:
         """Observe every post due now (first captures and re-checks alike), claiming at most
@@ -135,8 +176,10 @@ class Worker:
         limit = max(1, self.settings.check_concurrency)
         done = 0
         try:
+            await asyncio.to_thread(self._release_stranded)
             while True:
                 claimed, lease = await asyncio.to_thread(self._claim, limit)
+                self._available()
                 if not claimed:
                     return done
                 results = await asyncio.gather(
@@ -144,6 +187,9 @@ class Worker:
                     return_exceptions=False,
                 )
                 done += sum(1 for result in results if result is not None)
+        except UNAVAILABLE as exc:
+            self._unavailable("drain", exc)
+            return done
         except asyncio.CancelledError:
             # The process is stopping mid-drain (the job's task is being cancelled anyway):
             # the leases of unfinished posts run out and another drain takes them again.
@@ -171,6 +217,10 @@ class Worker:
         post_id = loaded[0].id
         try:
             summary = await observe(post_id, self.deps, lease=lease, loaded=loaded)
+        except UNAVAILABLE as exc:  # nothing was recorded: observe it again once it is back
+            self._stranded[post_id] = lease
+            self._unavailable(f"post {post_id}", exc)
+            return None
         except Exception:  # a bug: log it; the lease runs out and the post is tried again
             log.exception("observing post %s failed", post_id)
             return None

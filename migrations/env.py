@@ -48,7 +48,7 @@ def run_migrations_online() -> None:
         return
     url = config.get_main_option("sqlalchemy.url") or load_settings().database_url
     engine = create_db_engine(url)
-    with engine.connect() as new_connection:
+    with migrate.migration_transaction(engine) as new_connection:
         _run(new_connection)
     engine.dispose()
 

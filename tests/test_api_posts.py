@@ -305,3 +305,33 @@ def test_problem_types_are_explained(client: TestClient) -> None:
     page = client.get("/problems/unsupported-url")
     assert page.status_code == 200
     assert "422" in page.text
+
+
+def test_the_openapi_document_describes_errors_as_problems(client: TestClient) -> None:
+    """Every error under /api/ is documented as problem+json (never FastAPI's own validation
+    shape), writes name the bearer scheme, and the Memento routes' errors are plain text."""
+    spec = client.get("/openapi.json").json()
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    submit = spec["paths"]["/api/v1/posts"]["post"]
+    for status in ("400", "401", "413", "422", "429", "503"):
+        assert submit["responses"][status]["content"] == problem, status
+    assert submit["security"] == [{"bearer": []}]
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert "security" not in spec["paths"]["/api/v1/posts"]["get"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    assert set(spec["components"]["schemas"]["Problem"]["required"]) == {
+        "type", "title", "status", "detail",
+    }  # fmt: skip
+    timegate = spec["paths"]["/timegate/{original}"]["get"]["responses"]
+    assert list(timegate["422"]["content"]) == ["text/plain"]
+
+
+@pytest.mark.parametrize(
+    ("since", "status"),
+    [("2020-07-01T13:59:00Z", 200), ("2020-07-01t13:59:00+02:00", 200),
+     ("2020-07-01T13:59:00", 422), ("0.5", 422), ("1700000000", 422), ("soon", 422)],
+)  # fmt: skip
+def test_events_since_is_an_rfc_3339_time(client: TestClient, since: str, status: int) -> None:
+    """``since`` is a time with a zone; a number (once read as seconds since 1970) is not."""
+    response = client.get("/api/v1/events", params={"since": since})
+    assert response.status_code == status, response.text

@@ -32,6 +32,7 @@ from tests.capturing import (
     submit_and_wait,
     wacz_validate,
 )
+from tests.test_pages import seed
 
 cli_env = capturing.cli_env  # the fixtures
 emulator = capturing.emulator
@@ -177,6 +178,19 @@ def test_the_http_export_route_serves_a_valid_wacz(
         empty = client.get(f"/api/v1/posts/{pending}/export.wacz")
     assert empty.status_code == 404
     assert "has no stored WARC yet" in empty.json()["detail"]
+
+
+def test_an_export_missing_its_evidence_is_a_500_problem(
+    client: TestClient, engine: Engine
+) -> None:
+    """A WARC gone from storage makes the export a 500 problem naming it (run `archiver
+    verify`), never an unhandled error or a partial file."""
+    post_id = seed(engine).post  # its first snapshot's WARC hash names no stored file
+    answer = client.get(f"/api/v1/posts/{post_id}/export.wacz")
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "missing from storage" in answer.json()["detail"]
+    assert "archiver verify" in answer.json()["detail"]
 
 
 def test_json_mirrors_the_api_and_csv_carries_every_hash(

@@ -25,3 +25,11 @@ def test_a_timegate_answers_head(client: TestClient) -> None:
     404: the post is unknown), without a body."""
     response = client.head("/timegate/https://x.com/nobody/status/1", follow_redirects=False)
     assert response.status_code == 404 and response.content == b""
+
+
+def test_a_405_names_every_method_of_the_resource(client: TestClient) -> None:
+    """``Allow`` lists every method served at the path, ``HEAD`` with ``GET`` (Starlette alone
+    names only the first route's: ``DELETE /api/v1/posts`` said ``Allow: POST``)."""
+    assert client.delete("/api/v1/posts").headers["allow"] == "GET, HEAD, POST"
+    assert client.put("/api/v1/webhooks/AAAAAAAAAAAA").headers["allow"] == "DELETE"
+    assert client.post("/healthz").headers["allow"] == "GET, HEAD"

@@ -9,8 +9,9 @@ from datetime import datetime
 from fastapi import FastAPI
 
 import archiver
-from archiver.api import head, problems, security
+from archiver.api import bodies, head, openapi, problems, security
 from archiver.api.deps import utc_now
+from archiver.api.limits import WriteLimiter
 from archiver.api.routes import (
     articles,
     events,
@@ -79,7 +80,9 @@ def create_app(
     app.state.blobs = LocalBlobStore(settings.data_dir / "blobs")
     app.state.screenshots = LocalBlobStore(settings.screenshots_dir)
     app.state.egress = Egress(settings)  # article pages are fetched through the gate too
+    app.state.write_limiter = WriteLimiter(settings.write_rate_limit)
     problems.install(app)
+    bodies.install(app)  # inside the security headers, so a 413 gets them too
     security.install(app)
     head.install(app)
     app.include_router(posts.router)
@@ -92,4 +95,5 @@ def create_app(
     app.include_router(memento.router)
     app.include_router(oembed.router)
     app.include_router(pages.router)  # last: its routes are the broadest
+    openapi.install(app)  # errors as problem+json, the bearer scheme (SPEC §5)
     return app

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from archiver.api import limits
 from archiver.db.models import ApiKey
 from archiver.errors import Unauthorized
 from archiver.services import keys
@@ -43,7 +44,8 @@ NowDep = Annotated[datetime, Depends(get_now)]
 
 
 def require_key(request: Request, session: WriteSessionDep, now: NowDep) -> ApiKey:
-    """The API key in ``Authorization: Bearer KEY``, or 401."""
+    """The API key in ``Authorization: Bearer KEY``, or 401; a write past the key's rate
+    limit is 429 (``archiver.api.limits``)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -51,6 +53,7 @@ def require_key(request: Request, session: WriteSessionDep, now: NowDep) -> ApiK
     record = keys.authenticate(session=session, secret=token.strip(), now=now)
     if record is None:
         raise Unauthorized("the API key is not valid or has been revoked")
+    limits.charge_write(request, record)
     return record
 
 

@@ -3,6 +3,7 @@ pages; plain text for the other machine-read paths (Memento, oEmbed, operations)
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -12,9 +13,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archiver import urls
 from archiver.api.rendering import error_page, is_page_path
-from archiver.errors import ApiError
+from archiver.db.session import UNAVAILABLE, describe_unavailable
+from archiver.errors import ApiError, ServiceUnavailable
 
 PROBLEM_JSON = "application/problem+json"
+
+log = logging.getLogger("archiver.api")
 
 
 def problem_response(
@@ -59,7 +63,7 @@ def install(app: FastAPI) -> None:
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        headers = exc.headers or None
         return problem_response(
             request,
             status=exc.status_code,
@@ -89,6 +93,24 @@ def install(app: FastAPI) -> None:
             headers=dict(exc.headers) if exc.headers else None,
         )
 
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        # The transaction was rolled back (or never began): nothing of this request is stored,
+        # so a client that retries later loses nothing.
+        log.warning(
+            "%s %s: the database is unavailable (%s)",
+            request.method,
+            request.url.path,
+            describe_unavailable(exc),
+        )
+        return await api_error(
+            request,
+            ServiceUnavailable(
+                "the database is unavailable right now; nothing was stored: try again later"
+            ),
+        )
+
     app.add_exception_handler(ApiError, api_error)
+    for unavailable in UNAVAILABLE:
+        app.add_exception_handler(unavailable, database_unavailable)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

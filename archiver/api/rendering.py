@@ -1,5 +1,6 @@
 """Rendering the web pages: one Jinja2 environment (autoescape on for every template: archived
-text is hostile input, SPEC §7), its filters, and the friendly HTML error page."""
+text is hostile input, SPEC §7; its invisible characters are shown, ``archiver.web.invisible``),
+its filters, and the friendly HTML error page."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from archiver.db.models import Post
 from archiver.ids import group_id
 from archiver.services.citation import platform_name
 from archiver.timefmt import rfc3339
-from archiver.web import TEMPLATES_DIR
+from archiver.web import TEMPLATES_DIR, invisible
 
 #: Paths whose errors stay plain text: machines read them (Memento, oEmbed, operations, docs).
 MACHINE_PREFIXES: Final = (
@@ -81,6 +82,14 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(utc=_utc, iso=_iso, grouped=group_id, label=_label, platform=_platform)
+    # Archived text: ``reveal`` marks invisible and direction-changing characters (Markup built
+    # from escaped pieces), ``reveal_text`` does it as plain text (titles, attributes).
+    env.filters.update(
+        reveal=invisible.reveal_html,
+        reveal_text=invisible.reveal_text,
+        hidden_count=invisible.count,
+        hidden_codes=invisible.codes,
+    )
     env.globals.update(urls=urls, static=_static, version=archiver.__version__)
     return env
 

@@ -14,10 +14,29 @@ Timestamp = Annotated[datetime, PlainSerializer(rfc3339, return_type=str)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
+class Problem(BaseModel):
+    """An error (RFC 9457 problem details), sent as ``application/problem+json``."""
+
+    type: str = Field(
+        description="a URI naming the kind of problem: /problems/{slug}, or about:blank"
+    )
+    title: str = Field(description="the kind of problem, in a few words")
+    status: int = Field(ge=400, le=599, description="the HTTP status code")
+    detail: str = Field(description="what went wrong with this request, in one sentence")
+
+
 class PostSubmission(BaseModel):
     """``POST /api/v1/posts``: a post URL, optional tags and re-check choice."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {"url": "https://x.com/jack/status/20", "tags": ["history"], "recheck": "1h,1d"}
+            ]
+        },
+    )
 
     url: str = Field(max_length=2048, description="the post's URL, in any of its forms")
     tags: list[Tag] = Field(default_factory=list, max_length=50)
@@ -174,6 +193,14 @@ class CheckOut(BaseModel):
     screenshot_error: str | None
 
 
+class CheckQueued(BaseModel):
+    """A re-check asked for and not done yet (``POST /api/v1/posts/{id}/checks``)."""
+
+    post_id: str
+    status: str = Field(description="queued")
+    requested_at: Timestamp
+
+
 class CheckList(BaseModel):
     """A page of checks, newest first."""
 
@@ -199,7 +226,19 @@ class Health(BaseModel):
 class WebhookCreate(BaseModel):
     """``POST /api/v1/webhooks``: where to deliver events, the signing secret, which kinds."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://hooks.example.com/archiver",
+                    "secret": "a long random shared secret",
+                    "kinds": ["deleted", "edited"],
+                }
+            ]
+        },
+    )
 
     url: str = Field(description="an http or https URL of at most 2048 characters")
     secret: str = Field(
@@ -291,7 +330,19 @@ ARTICLE_MAX_CHARS = 10_000_000
 class ArticleSubmission(BaseModel):
     """``POST /api/v1/articles``: ``{url}`` (fetched), or ``{html, url?}`` or ``{text, url?}``."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://news.example.com/river-vote",
+                    "text": 'The council wrote "The river budget vote is on Tuesday." '
+                    "(https://x.com/councilwatch/status/1785)",
+                }
+            ]
+        },
+    )
 
     url: str | None = Field(None, max_length=2048, description="the article's address")
     html: str | None = Field(None, max_length=ARTICLE_MAX_CHARS, description="its HTML")
@@ -301,7 +352,11 @@ class ArticleSubmission(BaseModel):
 class QuoteLink(BaseModel):
     """``PATCH /api/v1/articles/{id}/quotes/{qid}``: the post a quote is of."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"post_url": "https://x.com/councilwatch/status/1785"}]},
+    )
 
     post_url: str = Field(max_length=2048, description="the quoted post's URL, in any form")
 

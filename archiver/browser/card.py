@@ -2,6 +2,8 @@
 
 A self-contained HTML page from a Jinja2 template with autoescape: no script, no network, a
 Content-Security-Policy that forbids both, and a banner saying it is not the platform's page.
+Invisible and direction-changing characters are drawn as markers (``⟨U+202E⟩``) in their place
+and counted in a note; a text longer than :data:`TEXT_MAX_CHARS` is cut, and the note says so.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from datetime import UTC, datetime
 
 from jinja2 import Environment, StrictUndefined
 
-#: Invisible characters that reorder text (Trojan-source style); the card lists them.
-BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
+from archiver.web import invisible
+
 BANNER = "Archiver's rendering of captured data \u2014 not the platform's page"
 CARD_SELECTOR = "#archiver-card"
+#: The most characters of a post's text the card shows (a 100 KB post would be a card tens of
+#: thousands of pixels tall; the snapshot keeps the whole text).
+TEXT_MAX_CHARS = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,31 +57,40 @@ border-bottom:1px solid #e0c060}
 .placeholder{border:1px dashed #999;border-radius:6px;background:#f2f2f2;color:#555;
 font-size:12px;padding:18px 8px;text-align:center;overflow-wrap:anywhere}
 .note{color:#8a2b00;font-size:12px;margin-bottom:10px}
+mark{color:#8a2b00;background:#fde8e4;border:1px dashed #8a2b00;border-radius:3px;
+padding:0 2px;font:12px/1 "DejaVu Sans Mono",monospace;white-space:nowrap;unicode-bidi:isolate}
 .meta{font-size:13px;border-top:1px solid #ddd;padding-top:8px}
 .meta div{overflow-wrap:anywhere}
 </style></head>
 <body><article class="card" id="archiver-card">
 <div class="banner">{{ banner }}</div>
 <div class="body">
-<div class="author"><span class="name"><bdi>{{ name }}</bdi></span>
-<span class="handle"><bdi>{{ handle }}</bdi></span></div>
-<div class="text" dir="auto">{{ text }}</div>
+<div class="author"><span class="name"><bdi>{{ name|reveal }}</bdi></span>
+<span class="handle"><bdi>{{ handle|reveal }}</bdi></span></div>
+<div class="text" dir="auto">{{ text|reveal }}</div>
+{%- if cut %}
+<div class="note">The text is cut here: it is {{ cut }} characters long; the snapshot keeps all
+of it.</div>
+{%- endif %}
 {%- if media %}
 <div class="media">{% for item in media %}
 <div class="placeholder">{{ item }}</div>{% endfor %}</div>
 {%- endif %}
-{%- if controls %}
-<div class="note">The captured data contains invisible direction-control characters:
-{{ controls }}.</div>
+{%- if hidden %}
+<div class="note">The captured data holds {{ hidden }} invisible or direction-changing
+character{{ "" if hidden == 1 else "s" }} ({{ controls }}), each drawn as a marker in its
+place.</div>
 {%- endif %}
 <div class="meta">
 <div>{{ platform }} \u00b7 posted {{ posted }}</div>
-<div><bdi>{{ post_url }}</bdi></div>
+<div><bdi>{{ post_url|reveal }}</bdi></div>
 <div>Captured by Archiver {{ captured }}</div>
 </div></div></article></body></html>
 """
 
-_CARD = Environment(autoescape=True, undefined=StrictUndefined).from_string(_TEMPLATE)
+_ENV = Environment(autoescape=True, undefined=StrictUndefined)
+_ENV.filters["reveal"] = invisible.reveal_html
+_CARD = _ENV.from_string(_TEMPLATE)
 
 
 def _utc(moment: datetime) -> str:
@@ -101,15 +113,20 @@ def render_card_html(card: CardData) -> str:
     handle = card.author_handle or ""
     if handle and not handle.startswith("@"):
         handle = "@" + handle
-    shown = (card.author_name or "", handle, card.text, card.platform, card.post_url)
-    controls = sorted({char for field in shown for char in field if char in BIDI_CONTROLS})
+    text = card.text
+    cut = len(text) if len(text) > TEXT_MAX_CHARS else 0
+    if cut:
+        text = text[:TEXT_MAX_CHARS] + "\u2026"
+    shown = (card.author_name, handle, text, card.platform, card.post_url)
     return _CARD.render(
         banner=BANNER,
         name=card.author_name or "(no name)",
         handle=handle,
-        text=card.text,
+        text=text,
+        cut=f"{cut:,}" if cut else "",
         media=_media_labels(card),
-        controls=", ".join(f"U+{ord(char):04X}" for char in controls),
+        hidden=invisible.count(*shown),
+        controls=", ".join(invisible.codes(*shown)),
         platform=card.platform,
         posted="at an unknown time" if card.posted_at is None else _utc(card.posted_at),
         post_url=card.post_url,

@@ -5,7 +5,8 @@ by fetching it with :class:`archiver.egress.Egress` (which applies overrides, fo
 every redirect hop, and refuses private addresses) and fulfilling it with what came back.
 Redirects are followed by the gate, never by Chromium: a request fulfilled with a 3xx status
 would be followed by the browser *without* routing. Other schemes, other methods, service
-workers, WebSockets, downloads and navigations away from the captured page are refused.
+workers, WebSockets, downloads (an ``attachment``, or a type no page has) and navigations away
+from the captured page are refused.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ from archiver.errors import EgressError, EgressRefused, EgressTimeout
 #: The largest body fetched for one resource of a page.
 RESOURCE_MAX_BYTES = 20_000_000
 FORWARDED_METHODS = frozenset({"GET", "HEAD", "POST"})
+#: What a page or frame may be (besides images); Chromium would save anything else as a file.
+PAGE_TYPES = frozenset(
+    {"text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml",
+     "application/json", "image/svg+xml"}
+)  # fmt: skip
 #: Request headers passed on from the page (Origin, for CORS); cookies, Referer and the
 #: browser's User-Agent are not: the gate sends its own honest User-Agent.
 FORWARDED_HEADERS = frozenset({"accept", "accept-language", "content-type", "origin"})
@@ -99,9 +105,12 @@ class RequestGate:
             await _abort(route, "timedout" if isinstance(exc, EgressTimeout) else "failed")
             return
         state.fetched += 1
-        disposition = (exchange.header("content-disposition") or "").strip().lower()
-        if request.is_navigation_request() and disposition.startswith("attachment"):
-            state.refused.append(url)  # a download: the browser gets nothing to save
+        download = _download(exchange) if request.is_navigation_request() else None
+        if download is not None and document:
+            await self._refuse(route, state, document, f"{url[:80]!r} is {download}, not a page")
+            return
+        if download is not None:
+            state.refused.append(url)  # a frame's download: the browser gets nothing to save
             await _fulfill(route, status=204, headers={}, body=b"")
             return
         await _fulfill(
@@ -143,6 +152,17 @@ def _in_main_frame(request: Request) -> bool:
         return request.frame.parent_frame is None
     except PlaywrightError:  # a service worker's request has no frame (and is blocked anyway)
         return False
+
+
+def _download(exchange: HttpExchange) -> str | None:
+    """Why a navigation's answer would be saved as a file rather than shown, if it would."""
+    disposition = (exchange.header("content-disposition") or "").strip().lower()
+    if disposition.startswith("attachment"):
+        return "a download (Content-Disposition: attachment)"
+    kind = (exchange.header("content-type") or "").split(";", 1)[0].strip().lower()
+    if kind and kind not in PAGE_TYPES and not kind.startswith("image/"):
+        return f"a download ({kind[:60]})"
+    return None
 
 
 def _response_headers(exchange: HttpExchange) -> dict[str, str]:

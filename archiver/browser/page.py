@@ -21,6 +21,10 @@ from archiver.browser.shot import ScreenshotFailed
 VIEWPORT_WIDTH = 600
 VIEWPORT_HEIGHT = 900
 DEVICE_SCALE_FACTOR = 2
+#: The largest screenshot, in CSS pixels (twice that in image pixels): a taller or wider post
+#: element is clipped to it, never rendered whole (a 100,000-pixel page is not an OOM).
+MAX_HEIGHT = 4000
+MAX_WIDTH = 2 * VIEWPORT_WIDTH
 #: The longest wait for the network to go quiet after the post element is there.
 NETWORK_IDLE_SECONDS = 3.0
 FONTS_SECONDS = 5.0
@@ -88,10 +92,14 @@ class RoutedPage:
             response = await self.page.goto(url, wait_until="commit", timeout=timeout * 1000)
         finally:
             self.state.armed = False
-        while await self._ready_state() != "complete":
-            if asyncio.get_running_loop().time() >= end:
-                raise PlaywrightTimeoutError(f"{url} did not finish loading within {timeout:g} s")
-            await asyncio.sleep(0.05)
+        late = PlaywrightTimeoutError(f"{url} did not finish loading within {timeout:g} s")
+        try:
+            # A script that never yields (``while(true){}``) leaves evaluate() waiting forever.
+            async with asyncio.timeout_at(end):
+                while await self._ready_state() != "complete":
+                    await asyncio.sleep(0.05)
+        except TimeoutError:
+            raise late from None
         return response
 
     async def _ready_state(self) -> str:
@@ -110,7 +118,7 @@ class RoutedPage:
 
 async def capture_png(routed: RoutedPage, selector: str | None, max_height: int) -> bytes:
     """Wait for web fonts, then a PNG of ``selector``'s first element (or the viewport),
-    no taller than ``max_height`` CSS pixels."""
+    no taller than ``max_height`` CSS pixels and no wider than :data:`MAX_WIDTH`."""
     page = routed.page
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(min(FONTS_SECONDS, routed.seconds_left())):
@@ -118,9 +126,11 @@ async def capture_png(routed: RoutedPage, selector: str | None, max_height: int)
     if selector is None:
         clip = FloatRect(x=0, y=0, width=VIEWPORT_WIDTH, height=min(VIEWPORT_HEIGHT, max_height))
     else:
-        x, y, width, height, page_width = await page.locator(selector).first.evaluate(_RECT)
+        x, y, width, height, page_width = await page.locator(selector).first.evaluate(
+            _RECT, timeout=routed.seconds_left() * 1000
+        )
         left, top = max(0, math.floor(x)), max(0, math.floor(y))
-        right = min(math.ceil(x + width), math.ceil(page_width))
+        right = min(math.ceil(x + width), math.ceil(page_width), left + MAX_WIDTH)
         bottom = min(math.ceil(y + height), top + max_height)
         if right <= left or bottom <= top:
             raise ScreenshotFailed("the post element has no visible area")

@@ -41,6 +41,7 @@ from archiver.browser.gate import (
 from archiver.browser.page import (
     CONTEXT_OPTIONS,
     IMAGES_COMPLETE,
+    MAX_HEIGHT,
     NETWORK_IDLE_SECONDS,
     RoutedPage,
     capture_png,
@@ -74,7 +75,12 @@ LAUNCH_ARGS = (
     "--disable-site-isolation-trials",
     "--disable-features=site-per-process,IsolateOrigins,Translate,MediaRouter",
 )
+#: How long one capture of a platform's page may take, everything included (the default).
+PAGE_DEADLINE_SECONDS = 20.0
 CARD_DEADLINE_SECONDS = 15.0
+#: What a capture may run over its deadline before it is abandoned (a renderer stuck in a
+#: script answers nothing, so only this outer limit ends the wait).
+GRACE_SECONDS = 10.0
 #: The share of a capture's deadline its resource fetches may use.
 FETCH_SHARE = 0.75
 #: Chromium ignores flags it does not know: this one lets us find our process in /proc.
@@ -98,6 +104,7 @@ class BrowserPool:
         *,
         clock: Callable[[], datetime] | None = None,
         max_resource_bytes: int = RESOURCE_MAX_BYTES,
+        page_deadline: float = PAGE_DEADLINE_SECONDS,
     ) -> None:
         self._configured = settings.chromium
         self._concurrency = settings.capture_concurrency
@@ -106,6 +113,7 @@ class BrowserPool:
             {**CONTEXT_OPTIONS, "java_script_enabled": True}, self._gate.handle
         )
         self._clock = clock or _utcnow
+        self._page_deadline = page_deadline
         self._executable: Path | None = None
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
@@ -180,20 +188,22 @@ class BrowserPool:
         url: str,
         *,
         selector: str | None,
-        deadline: float = 20.0,
-        max_height: int = 4000,
+        deadline: float | None = None,
+        max_height: int = MAX_HEIGHT,
     ) -> Shot:
-        """Render ``url`` and screenshot ``selector``'s element (or the viewport) as a PNG.
+        """Render ``url`` and screenshot ``selector``'s element (or the viewport) as a PNG,
+        within ``deadline`` seconds (the pool's ``page_deadline`` by default).
 
         Raises ScreenshotFailed with one sentence when the page cannot be rendered.
         """
+        limit = self._page_deadline if deadline is None else deadline
 
         async def attempt(browser: Browser) -> Shot:
-            return await self._shoot_page(browser, url, selector, deadline, max_height)
+            return await self._shoot_page(browser, url, selector, limit, max_height)
 
-        return await self._with_retry(attempt, deadline)
+        return await self._with_retry(attempt, limit)
 
-    async def screenshot_card(self, card: CardData, *, max_height: int = 4000) -> Shot:
+    async def screenshot_card(self, card: CardData, *, max_height: int = MAX_HEIGHT) -> Shot:
         """Screenshot Archiver's own card of ``card``; nothing is fetched at all."""
 
         async def attempt(browser: Browser) -> Shot:
@@ -202,7 +212,9 @@ class BrowserPool:
         return await self._with_retry(attempt, CARD_DEADLINE_SECONDS)
 
     @asynccontextmanager
-    async def open_page(self, *, deadline: float = 20.0) -> AsyncIterator[RoutedPage]:
+    async def open_page(
+        self, *, deadline: float = PAGE_DEADLINE_SECONDS
+    ) -> AsyncIterator[RoutedPage]:
         """A routed page for one capture (taking one of the pool's page slots)."""
         async with self._slot():
             browser = await self._ready()
@@ -232,7 +244,7 @@ class BrowserPool:
             for _ in range(2):
                 browser = await self._ready()
                 try:
-                    async with asyncio.timeout(limit + 10):
+                    async with asyncio.timeout(limit + GRACE_SECONDS):
                         return await attempt(browser)
                 except TimeoutError:
                     raise ScreenshotFailed(f"the page did not render within {limit:g} s") from None

@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         code: int = args.handler(settings, args)
     except ArchiverError as exc:
-        errors.print(f"archiver: {exc}")
+        errors.print(f"archiver: {exc}", markup=False)  # it may quote input: no markup
         return 1
     except KeyboardInterrupt:
         return 130

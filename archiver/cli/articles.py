@@ -6,12 +6,14 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from rich.markup import escape
 from rich.progress import Progress
 
 from archiver.cli.common import console, errors, prepare
 from archiver.config import Settings
 from archiver.db.session import transaction
 from archiver.services.articles import ArticleView
+from archiver.web.invisible import reveal_text
 
 
 def cmd_article(settings: Settings, args: argparse.Namespace) -> int:
@@ -61,25 +63,34 @@ def cmd_article(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _shown(value: object) -> str:
+    """Archived text for the terminal: Rich markup in it escaped, hidden characters marked."""
+    return escape(reveal_text(str(value)))
+
+
 def print_report(view: ArticleView) -> None:
-    """The quote report of an article, for a terminal."""
+    """The quote report of an article, for a terminal (archived text is hostile: ``_shown``)."""
     article = view.article
-    console.print(f"[bold]{article.title or article.url or 'Article'}[/bold]  ({article.id})")
+    console.print(
+        f"[bold]{_shown(article.title or article.url or 'Article')}[/bold]  ({article.id})"
+    )
     if article.byline or article.published_at:
         when = f"{article.published_at:%Y-%m-%d}" if article.published_at else ""
-        console.print(f"{article.byline or ''} {when}".strip())
+        console.print(f"{_shown(article.byline or '')} {when}".strip())
     if not view.quotes:
         console.print("No quotes of posts found.")
     for number, quote in enumerate(view.quotes, 1):
         post = view.posts.get(quote.post_id or "")
         verdict = quote.fidelity.value if quote.fidelity else "not judged"
-        console.print(f"\n{number}. [{quote.kind.value}] {verdict}: “{quote.text}”")
+        console.print(f"\n{number}. \\[{quote.kind.value}] {verdict}: “{_shown(quote.text)}”")
         if post is not None:
             since = " — changed since" if quote.post_changed_since else ""
-            console.print(f"   post {post.id} ({post.status.value}{since}) {post.canonical_url}")
+            console.print(
+                f"   post {post.id} ({post.status.value}{since}) {_shown(post.canonical_url)}"
+            )
         elif quote.unresolved_reason:
-            console.print(f"   unresolved: {quote.unresolved_reason}")
+            console.print(f"   unresolved: {_shown(quote.unresolved_reason)}")
         for change in quote.changes or []:
-            console.print(f"   editorial: {change.get('note') or change.get('kind')}")
+            console.print(f"   editorial: {_shown(change.get('note') or change.get('kind'))}")
         if quote.diff and quote.diff.get("readable"):
-            console.print(f"   diff: {quote.diff['readable']}")
+            console.print(f"   diff: {_shown(quote.diff['readable'])}")

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -29,6 +31,23 @@ def sqlite_path(url: str) -> Path | None:
 
 
 WRITE_OPTION = "archiver_writes"
+
+#: What the database raises when it cannot be had right now: the server is down or unreachable,
+#: a connection broke, the pool ran dry, SQLite stayed locked past its busy timeout. The API
+#: answers 503 (nothing stored); the worker logs it and tries again at its next poll.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeout,
+)
+
+
+def describe_unavailable(exc: BaseException) -> str:
+    """One line saying why the database could not be had (no SQL, no parameters)."""
+    origin = getattr(exc, "orig", None) or exc
+    first = str(origin).strip().splitlines()
+    return f"{type(origin).__name__}: {first[0]}" if first else type(origin).__name__
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

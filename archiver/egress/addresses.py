@@ -122,5 +122,9 @@ async def checked_address(host: str, port: int, resolve: Resolver, *, trusted: b
         for address in checked:
             reason = address_refusal(address)
             if reason is not None:
-                raise EgressRefused(f"{host} is {address}, a {reason} address: refused")
+                kind, _, note = reason.partition(" (")
+                article = "an" if kind[0] in "aeiou" else "a"
+                named = f"{host} is" if host == str(address) else f"{host} is {address},"
+                note = f" ({note}" if note else ""
+                raise EgressRefused(f"{named} {article} {kind} address{note}: refused")
     return str(checked[0])

@@ -3,21 +3,29 @@
 * ``rate_limit``: 429 with the family's body and rate-limit headers (X ``x-rate-limit-*``
   epoch; Mastodon ``X-RateLimit-*`` with an ISO reset; Bluesky ``RateLimit-*`` epoch).
 * ``error``: the given 4xx/5xx status (500 and 503 with the family's JSON; others an HTML
-  gateway page).
+  gateway page; a 429 this way is a proxy's, with ``Retry-After: retry_after_seconds``).
 * ``auth_required``: Mastodon 401 ``This API requires an authenticated user`` (web pages
   redirect to the sign-in page); X and Bluesky their 401s; media 403.
 * ``non_json``: 200 ``text/html`` garbage (a bot-wall page).
+* ``login_wall``: 200 ``text/html``, the family's "sign in to see this" page.
+* ``wrong_type``: the normal answer (status and body) labelled ``text/html``.
 * ``truncated``: the normal answer with its headers, body cut in half.
+* ``reset``: no answer: the connection is reset (TCP RST) once the request is read.
 * ``hang``: the normal answer after ``seconds`` (never, when none are given).
+* ``redirect_loop``: 302 to the same URL one hop further (``loop=N``), for ever.
+* ``download``: 200 ``application/octet-stream`` with ``Content-Disposition: attachment``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import socket
+import struct
 import time
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -27,6 +35,7 @@ from archiver.emulator.common import Ctx, Handler, html_response, iso_us, json_r
 from archiver.emulator.common import text_response as text
 from archiver.emulator.model import Failure
 
+_RELABELLED_HEADERS = frozenset({"content-type", "content-length"})
 _ERRORS: dict[tuple[str, int], dict[str, Any]] = {
     ("x", 500): {"errors": [{"message": "Internal error", "code": 131}]},
     ("x", 503): {"errors": [{"message": "Over capacity", "code": 130}]},
@@ -96,6 +105,51 @@ def auth_required(family: str, request: Request) -> Response:
     return text("Forbidden", 403)
 
 
+_LOGIN_WALLS: dict[str, tuple[str, str]] = {
+    "x": ("Log in to X / X", "Don't miss what's happening. People on X are the first to know."),
+    "mastodon": ("Mastodon", "Log in to see this. This server requires you to be logged in."),
+    "bluesky": ("Bluesky", "Sign in to view this. The author has chosen to show it to users only."),
+}
+
+
+def login_wall(family: str) -> Response:
+    """A 200 HTML page asking the reader to sign in, where data was expected."""
+    title, said = _LOGIN_WALLS.get(family, ("Sign in", "Sign in to continue."))
+    body = (
+        f'<main><h1>{title}</h1><p>{said}</p><form action="/login" method="post">'
+        '<input name="username" autocomplete="username"><input name="password" type="password">'
+        "<button>Log in</button></form></main>"
+    )
+    return html_response(pages.document(title, body))
+
+
+def reset_connection(request: Request) -> Response:
+    """Abort the request's connection with a TCP RST (SO_LINGER 0); the response returned is
+    never sent. Falls back to a bare 502 if the server's transport cannot be reached."""
+    cycle = getattr(request.receive, "__self__", None)  # uvicorn's RequestResponseCycle
+    transport = getattr(cycle, "transport", None)
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if transport is None or sock is None:
+        return text("connection reset (emulated)", 502)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+    return text("", 502)
+
+
+def redirect_loop(request: Request) -> Response:
+    """A 302 to the same path and query with the hop counter ``loop`` one higher: a chain of
+    redirects that never ends (and never repeats a URL, so no loop detection sees it)."""
+    params = dict(request.query_params)
+    hop = int(params["loop"]) + 1 if params.get("loop", "").isdigit() else 1
+    return RedirectResponse(f"{request.url.path}?{urlencode({**params, 'loop': hop})}", 302)
+
+
+def download() -> Response:
+    """A file to save, where a page or data was expected."""
+    headers = {"Content-Disposition": 'attachment; filename="post.bin"'}
+    return Response(b"PK\x03\x04" + bytes(60), 200, headers, "application/octet-stream")
+
+
 async def apply(failure: Failure, request: Request, ctx: Ctx, handler: Handler) -> Response:
     """Answer ``request`` in failure mode ``failure``."""
     family = ctx.origin.family
@@ -112,10 +166,29 @@ async def apply(failure: Failure, request: Request, ctx: Ctx, handler: Handler) 
         body = bytes(response.body)
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return Response(body[: len(body) // 2], status_code=response.status_code, headers=headers)
+    if failure.mode == "wrong_type":
+        response = await handler(request, ctx)
+        headers = {
+            k: v for k, v in response.headers.items() if k.lower() not in _RELABELLED_HEADERS
+        }
+        headers["content-type"] = "text/html; charset=utf-8"
+        return Response(bytes(response.body), status_code=response.status_code, headers=headers)
     if failure.mode == "non_json":
         return html_response(pages.garbage_page())
+    if failure.mode == "login_wall":
+        return login_wall(family)
+    if failure.mode == "reset":
+        return reset_connection(request)
+    if failure.mode == "redirect_loop":
+        return redirect_loop(request)
+    if failure.mode == "download":
+        return download()
     if failure.mode == "rate_limit":
         return rate_limited(family, failure.retry_after_seconds)
     if failure.mode == "auth_required":
         return auth_required(family, request)
+    if failure.status == 429:
+        response = server_error(family, 429)
+        response.headers["Retry-After"] = str(failure.retry_after_seconds)
+        return response
     return server_error(family, failure.status)

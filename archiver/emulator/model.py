@@ -20,7 +20,19 @@ ACCOUNT_ACTIONS: Final = {
     "reinstate": "active",
     "restore": "active",
 }
-FAILURE_MODES: Final = ("rate_limit", "error", "truncated", "non_json", "hang", "auth_required")
+FAILURE_MODES: Final = (
+    "rate_limit",
+    "error",
+    "truncated",
+    "non_json",
+    "login_wall",
+    "wrong_type",
+    "reset",
+    "hang",
+    "auth_required",
+    "redirect_loop",
+    "download",
+)
 #: Per-post presentations besides "normal", per platform.
 VARIANTS: Final = {
     "x": (

@@ -36,6 +36,7 @@ from archiver.ratelimits import parse_retry_after
 #: Cap on a JSON answer: posts are kilobytes; anything near this is not what we asked for.
 MAX_JSON_BYTES: Final = 2 * 1024 * 1024
 JSON_HEADERS: Final = {"Accept": "application/json"}
+_JSON_TYPES: Final = frozenset({"application/json", "text/json"})
 
 _EGRESS_KINDS: Final = (
     (EgressTimeout, FailureKind.TIMEOUT),
@@ -54,8 +55,23 @@ class NotJson(ValueError):
     """A body that should have been JSON was not (or was cut short)."""
 
 
+def declares_json(exchange: HttpExchange) -> bool:
+    """Whether the answer says it is JSON (``application/json``, ``…+json``), or says
+    nothing: a body labelled as something else (an HTML page) is not the JSON asked for,
+    whatever it parses as."""
+    declared = exchange.header("content-type")
+    if not declared:
+        return True
+    media_type = declared.split(";", 1)[0].strip().lower()
+    return media_type in _JSON_TYPES or media_type.endswith("+json")
+
+
 def json_body(exchange: HttpExchange) -> Any:
-    """The exchange's body parsed as JSON; raises ``NotJson`` when it is not JSON."""
+    """The exchange's body parsed as JSON; raises ``NotJson`` when it is not JSON or is
+    labelled as something else."""
+    if not declares_json(exchange):
+        declared = exchange.header("content-type")
+        raise NotJson(f"the answer from {host_of(exchange.url)} is {declared}, not JSON")
     try:
         return json.loads(exchange.body)
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike

@@ -28,6 +28,9 @@ from archiver.db.session import transaction
 from archiver.errors import ApiError, ArchiverError
 from archiver.services import submissions
 
+#: How many times one request is sent again while the server answers 429 (after Retry-After).
+RATE_LIMIT_WAITS = 30
+
 
 class BulkError(ArchiverError):
     """The whole run cannot go on (unreadable file, unreachable server, refused key)."""
@@ -192,12 +195,30 @@ def _finished(row: Row, done: bool, captured: bool, status: str, detail: str) ->
 class RemoteSubmitter:
     """Submits through a running Archiver's API with a key (``--server URL --key KEY``)."""
 
-    def __init__(self, server: str, key: str, *, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        server: str,
+        key: str,
+        *,
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.server = server.rstrip("/")
         self.client = client or httpx.Client(base_url=self.server, timeout=30)
         self.headers = {"Authorization": f"Bearer {key}"}
+        self.sleep = sleep
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        answer = self._send(method, path, **kwargs)
+        for _ in range(RATE_LIMIT_WAITS):  # the key's write budget is spent: wait as told
+            if answer.status_code != 429:
+                break
+            wait = answer.headers.get("retry-after", "")
+            self.sleep(min(int(wait), 60) if wait.isdigit() else 1)
+            answer = self._send(method, path, **kwargs)
+        return answer
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             answer = self.client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:

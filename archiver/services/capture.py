@@ -12,7 +12,9 @@ Steps (each one call):
 6. move the post's state on: live, suspected or confirmed gone, or back-off after a failure;
 7. schedule the next observation and release the lease;
 8. for a new snapshot, take its screenshot and attach it (the data is on record before the
-   browser queue is joined, so a slow screenshot never delays the evidence itself).
+   browser queue is joined, so a slow screenshot never delays the evidence itself). When it
+   cannot be taken or stored (no browser, disk full), the check says why; a later live
+   answer identical to that snapshot takes the screenshot again and attaches it to it.
 
 The same pipeline serves a post's first capture and every re-check after it.
 
@@ -26,6 +28,7 @@ with two Core statements instead of the ORM (``_record_unchanged``; 360 against 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -61,6 +64,8 @@ from archiver.services.canaries import Canaries
 from archiver.storage import BlobStore
 
 SOFTWARE = f"Archiver/{archiver.__version__}"
+
+log = logging.getLogger("archiver.capture")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +135,18 @@ async def observe(
     ):
         # The common case by far: nothing to keep but the check itself.
         elapsed_ms = round((time.perf_counter() - started) * 1000)
-        return _record_unchanged(deps, post, observation, elapsed_ms, lease)  # 5, 6, 7
+        plain = _record_unchanged(deps, post, observation, elapsed_ms, lease)  # 5, 6, 7
+        if (
+            deps.browser is not None
+            and plain is not None
+            and latest is not None
+            and latest.screenshot_sha256 is None
+        ):
+            # The snapshot's screenshot failed (or a crash came between): the post reads the
+            # same now, so its screenshot is taken now and attached to that snapshot.
+            media = [entry["sha256"] for entry in latest.media if entry.get("sha256")]
+            await _screenshot(deps, ref, observation, media, latest.id, plain.check_id)  # 8
+        return plain
     keep = verdict is None or verdict.changed
     media = await evidence.download_media(observation, deps) if keep else []  # 3
     stored = (
@@ -146,16 +162,23 @@ async def observe(
     if summary is None:
         return None
     if isinstance(observation, Live) and summary.snapshot_id is not None:
-        await _screenshot(deps, ref, observation, stored, summary)  # 8
+        media = [entry["sha256"] for entry in stored.media if entry.get("sha256")]
+        await _screenshot(deps, ref, observation, media, summary.snapshot_id, summary.check_id)
     return summary
 
 
 async def _screenshot(
-    deps: CaptureDeps, ref: PostRef, live: Live, stored: evidence.Stored, summary: CheckSummary
+    deps: CaptureDeps,
+    ref: PostRef,
+    live: Live,
+    media: list[str],
+    snapshot_id: str,
+    check_id: str,
 ) -> None:
-    if deps.browser is None or deps.screenshots is None or summary.snapshot_id is None:
+    """Take the screenshot of ``live`` and attach it to ``snapshot_id``; when it cannot be
+    taken or stored, say why on ``check_id`` (the data is on record either way)."""
+    if deps.browser is None or deps.screenshots is None:
         return
-    media = [entry["sha256"] for entry in stored.media if entry.get("sha256")]
     try:
         taken = await screens.take(
             ref,
@@ -166,22 +189,30 @@ async def _screenshot(
             media_sha256=media,
         )
     except (ArchiverError, PlaywrightError) as exc:  # no browser, or even the card failed
-        await asyncio.to_thread(_attach_screenshot, deps, summary, None, f"no screenshot: {exc}")
+        error = f"no screenshot: {exc}"
+    except OSError as exc:  # the screenshot store could not keep it (disk full, read-only…)
+        error = f"no screenshot: it could not be stored ({exc.strerror or type(exc).__name__})"
+    else:
+        await asyncio.to_thread(
+            _attach_screenshot, deps, snapshot_id, check_id, taken, taken.platform_error
+        )
         return
-    await asyncio.to_thread(_attach_screenshot, deps, summary, taken, taken.platform_error)
+    log.warning("post %s: %s", ref.canonical_url, error)
+    await asyncio.to_thread(_attach_screenshot, deps, snapshot_id, check_id, None, error)
 
 
 def _attach_screenshot(
     deps: CaptureDeps,
-    summary: CheckSummary,
+    snapshot_id: str,
+    check_id: str,
     taken: screens.Screenshot | None,
     error: str | None,
 ) -> None:
     with deps.write_lock, deps.sessions() as session, session.begin():
         repository.attach_screenshot(
             session=session,
-            snapshot_id=summary.snapshot_id or "",
-            check_id=summary.check_id,
+            snapshot_id=snapshot_id,
+            check_id=check_id,
             sha256=taken.sha256 if taken else None,
             width=taken.shot.width if taken else None,
             height=taken.shot.height if taken else None,

@@ -13,6 +13,10 @@ The forms follow each style's published rule for social media posts:
   Machine): ``Author (@handle), "Text up to 160 characters," Site, Month Day, Year, time,
   archived Month Day, Year, at Archiver, URL.``
 
+Invisible and direction-changing characters of the text and the author's name are written as
+markers (``⟨U+202E⟩``, :mod:`archiver.web.invisible`): a citation pasted elsewhere must not
+read differently from what the post holds.
+
 Times are UTC (the post's author's zone is unknown; MLA notes the same ambiguity). Names are
 given as the account shows them: whether a display name is a person's (to be inverted, "Last,
 F.") or a group's cannot be told reliably, so it is never inverted.
@@ -33,6 +37,7 @@ from urllib.parse import quote, urlsplit
 from archiver import urls
 from archiver.db.models import Post, Snapshot
 from archiver.domain import Platform
+from archiver.web.invisible import reveal_text
 
 ARCHIVE_NAME: Final = "Archiver"
 _SITES: Final = {
@@ -225,7 +230,7 @@ def handle(c: Cited) -> str | None:
     """The account's handle with its ``@`` (and its server, on Mastodon), if known."""
     if not c.author_handle:
         return None
-    bare = c.author_handle.lstrip("@")
+    bare = reveal_text(c.author_handle.lstrip("@"))
     if c.platform is Platform.MASTODON and "@" not in bare and c.host:
         bare = f"{bare}@{c.host}"
     return "@" + bare
@@ -233,7 +238,7 @@ def handle(c: Cited) -> str | None:
 
 def _who(c: Cited, left: str, right: str) -> str:
     """``Name [@handle]`` (brackets as the style wants), or whichever of the two is known."""
-    name, at = (c.author_name or "").strip(), handle(c)
+    name, at = reveal_text(c.author_name or "").strip(), handle(c)
     if name and at:
         return f"{name} {left}{at}{right}"
     return name or at or ""
@@ -241,7 +246,7 @@ def _who(c: Cited, left: str, right: str) -> str:
 
 def _flat(text: str) -> str:
     """The text on one line, its double quotes made single (they sit inside double ones)."""
-    flat = re.sub(r"\s+", " ", text).strip()
+    flat = re.sub(r"\s+", " ", reveal_text(text)).strip()
     flat = flat.replace(_OPEN, _INNER_OPEN).replace(_CLOSE, _INNER_CLOSE)
     pieces = flat.split('"')
     marks = [_INNER_OPEN if i % 2 == 0 else _INNER_CLOSE for i in range(len(pieces) - 1)]

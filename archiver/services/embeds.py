@@ -2,7 +2,8 @@
 
 The embed is built from the archive alone, so it still renders after the post is gone from its
 platform, and says so. Archived text is hostile: every value is escaped before it is placed in
-the HTML.
+the HTML, and its invisible or direction-changing characters are written as markers
+(``⟨U+202E⟩``, :mod:`archiver.web.invisible`) in the HTML, the title and the author's name.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from archiver.domain import Platform, PostStatus
 from archiver.errors import NotFound
 from archiver.services.memento import post_for_url
 from archiver.services.snapshots import get_snapshot
+from archiver.web.invisible import reveal_text
 
 #: The embed's width when the consumer sets no ``maxwidth``.
 WIDTH = 550
@@ -40,6 +42,8 @@ _GONE = {
     PostStatus.UNAVAILABLE: "the platform has since said the post is unavailable",
 }
 TITLE_CHARS = 100
+#: What an archived handle may keep as it is in a profile URL.
+_SAFE = "@.:_-~"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,20 +94,24 @@ def human_date(value: datetime) -> str:
 
 def author_url(post: Post, snapshot: Snapshot) -> str | None:
     """The author's profile on the platform, when it can be told from what was archived."""
-    handle = snapshot.author_handle or post.author_handle
+    # Percent-encoded: an archived handle is hostile text, never a path or query of its own.
+    handle = quote((snapshot.author_handle or post.author_handle or "").lstrip("@"), safe=_SAFE)
     if post.platform is Platform.X and handle:
-        return f"https://x.com/{handle.lstrip('@')}"
+        return f"https://x.com/{handle}"
     if post.platform is Platform.BLUESKY and (handle or snapshot.author_id):
-        return f"https://bsky.app/profile/{handle or snapshot.author_id}"
+        return f"https://bsky.app/profile/{handle or quote(snapshot.author_id or '', safe=_SAFE)}"
     if post.platform is Platform.MASTODON and handle and post.host:
-        return f"https://{post.host}/@{handle.lstrip('@')}"
+        return f"https://{post.host}/@{handle}"
     return None
 
 
 def _who(snapshot: Snapshot, post: Post) -> tuple[str | None, str | None]:
     name = snapshot.author_name or post.author_name
     handle = snapshot.author_handle or post.author_handle
-    return name, f"@{handle.lstrip('@')}" if handle else None
+    return (
+        reveal_text(name) if name else None,
+        f"@{reveal_text(handle.lstrip('@'))}" if handle else None,
+    )
 
 
 def status_line(source: EmbedSource) -> str:
@@ -121,7 +129,7 @@ def status_line(source: EmbedSource) -> str:
 
 
 def _escaped_text(text: str) -> str:
-    lines = escape(text.strip(), quote=True).splitlines()
+    lines = escape(reveal_text(text.strip()), quote=True).splitlines()
     return "<br>".join(lines) if lines else "<em>(no text)</em>"
 
 
@@ -158,7 +166,7 @@ def title(source: EmbedSource) -> str:
     """``Name (@handle): “the first words…”``."""
     name, handle = _who(source.snapshot, source.post)
     who = f"{name} ({handle})" if name and handle else name or handle or "A post"
-    text = " ".join(source.snapshot.text.split())
+    text = " ".join(reveal_text(source.snapshot.text).split())
     if len(text) > TITLE_CHARS:
         text = text[: TITLE_CHARS - 1].rstrip() + "…"
     return f"{who}: “{text}”" if text else who

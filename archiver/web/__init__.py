@@ -1,6 +1,7 @@
 """The web interface's files: Jinja2 templates (``templates/``) and the static CSS and script
-(``static/``) that the pages under ``archiver.api.routes.pages`` use. No code lives here; the
-files ship inside the wheel with the package."""
+(``static/``) that the pages under ``archiver.api.routes.pages`` use; the files ship inside the
+wheel with the package. The only code here is pure: ``invisible`` (hidden characters of
+archived text made visible, for the pages, the citations, the oEmbed HTML and the card)."""
 
 from __future__ import annotations
 

@@ -644,10 +644,16 @@ FAILURES: Final[tuple[tuple[str, dict[str, Any], FailedAs], ...]] = (
     ("error", {"status": 500}, FailedAs(FailureKind.UPSTREAM)),
     ("error", {"status": 502}, FailedAs(FailureKind.UPSTREAM)),
     ("error", {"status": 503}, FailedAs(FailureKind.UPSTREAM)),
+    ("error", {"status": 429}, FailedAs(FailureKind.RATE_LIMITED, retry_after=True)),
     ("truncated", {}, FailedAs(FailureKind.UPSTREAM)),
     ("non_json", {}, FailedAs(FailureKind.UPSTREAM)),
+    ("login_wall", {}, FailedAs(FailureKind.UPSTREAM)),
+    ("wrong_type", {}, FailedAs(FailureKind.UPSTREAM)),
+    ("reset", {}, FailedAs(FailureKind.NETWORK)),
     ("hang", {"seconds": HANG_SECONDS}, FailedAs(FailureKind.TIMEOUT)),
     ("auth_required", {}, FailedAs(FailureKind.AUTH_REQUIRED)),
+    ("redirect_loop", {}, FailedAs(FailureKind.NETWORK)),
+    ("download", {}, FailedAs(FailureKind.UPSTREAM)),
 )
 
 #: 4xx statuses the emulator's ``error`` mode answers with an HTML page (a gateway's, not the

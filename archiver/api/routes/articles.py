@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from archiver import urls
 from archiver.api.deps import KeyDep, NowDep, SessionDep, WriteSessionDep
-from archiver.api.routes.snapshots import artifact_response
+from archiver.api.routes.snapshots import ARTIFACT, artifact_response
 from archiver.api.schemas import (
     ArticleList,
     ArticleOut,
@@ -173,7 +173,7 @@ def get_article(article_id: str, session: SessionDep) -> ArticleOut:
     return article_out(articles.get_view(session=session, article_id=article_id))
 
 
-@router.get("/{article_id}/raw", responses={404: PROBLEM}, response_class=Response)
+@router.get("/{article_id}/raw", responses=ARTIFACT, response_class=Response)
 def article_raw(article_id: str, session: SessionDep, request: Request) -> Response:
     """The article exactly as it was fetched or given, byte for byte."""
     article = articles.get_view(session=session, article_id=article_id).article

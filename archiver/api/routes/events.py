@@ -46,18 +46,43 @@ def post_events(
     return EventList(items=[event_out(e) for e in rows], next=next_cursor)
 
 
+def rfc3339_time(name: str, text: str) -> datetime:
+    """``text`` read as an RFC 3339 time with a zone, or a 422 (a number is not a time)."""
+    try:
+        value = datetime.fromisoformat(text.strip().upper())
+    except ValueError:
+        raise UnprocessableContent(
+            f"{name} is not an RFC 3339 time such as 2020-07-01T13:59:00Z"
+        ) from None
+    if value.tzinfo is None:
+        raise UnprocessableContent(f"{name} needs a time zone, e.g. 2020-07-01T13:59:00Z")
+    return value
+
+
+Since = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="an RFC 3339 time with a zone, e.g. 2020-07-01T13:59:00Z",
+        json_schema_extra={"format": "date-time"},
+    ),
+]
+
+
 @router.get("/events", responses={422: PROBLEM})
 def all_events(
     session: SessionDep,
     kind: EventKind | None = None,
-    since: datetime | None = None,
+    since: Since = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> EventList:
     """Every post's events, newest first; ``since`` is an RFC 3339 time with a zone."""
-    if since is not None and since.tzinfo is None:
-        raise UnprocessableContent("since needs a time zone, e.g. 2020-07-01T13:59:00Z")
     rows, next_cursor = events.page(
-        session=session, limit=limit, cursor=cursor, kind=kind, since=since
+        session=session,
+        limit=limit,
+        cursor=cursor,
+        kind=kind,
+        since=rfc3339_time("since", since) if since is not None else None,
     )
     return EventList(items=[event_out(e) for e in rows], next=next_cursor)

@@ -3,6 +3,7 @@ and other archives. Also the API shapes every export is written in (``API_SHAPES
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException
 
 from archiver import urls
 from archiver.api.deps import NowDep, SessionDep
@@ -23,6 +25,7 @@ from archiver.services.export_wacz import MEDIA_TYPE, write_wacz
 from archiver.storage import BlobStore
 
 router = APIRouter(prefix=urls.API, tags=["exports"])
+log = logging.getLogger("archiver.api")
 
 
 def api_shapes(base: str) -> export.Shapes:
@@ -45,6 +48,7 @@ PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
     responses={
         200: {"content": {MEDIA_TYPE: {}}, "description": "a WACZ 1.1.1 file"},
         404: PROBLEM,
+        500: {**PROBLEM, "description": "evidence missing or damaged in storage"},
     },
 )
 def export_wacz(post_id: str, session: SessionDep, request: Request, now: NowDep) -> FileResponse:
@@ -66,6 +70,10 @@ def export_wacz(post_id: str, session: SessionDep, request: Request, now: NowDep
     except export.NothingToExport as exc:
         path.unlink(missing_ok=True)
         raise NotFound(str(exc)) from exc
+    except export.ExportError as exc:  # evidence missing or damaged in storage: ours, not theirs
+        path.unlink(missing_ok=True)
+        log.error("export of post %s failed: %s", post.id, exc)
+        raise HTTPException(500, str(exc)) from exc
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -9,6 +9,7 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from archiver import urls
 from archiver.api.deps import KeyDep, NowDep, SessionDep, WriteSessionDep
@@ -18,6 +19,7 @@ from archiver.api.schemas import (
     Author,
     CheckList,
     CheckOut,
+    CheckQueued,
     CitationOut,
     MediaOut,
     RawRef,
@@ -27,14 +29,19 @@ from archiver.api.schemas import (
 from archiver.db.models import Check, Post, Snapshot
 from archiver.services import citation, posts, snapshots
 from archiver.storage import BlobStore
-from archiver.timefmt import rfc3339
 
 router = APIRouter(prefix=urls.API, tags=["snapshots"])
 #: How long ``?wait=true`` waits for a worker to finish the requested check.
 WAIT_SECONDS = 60
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+BYTES: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
+#: An artifact served with the type it came with (a raw body, a photo, an article).
 ARTIFACT: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/octet-stream": {}}, "description": "the exact bytes"},
+    200: {"content": {"*/*": {}}, "description": "the exact bytes, with their own type"},
+    404: PROBLEM,
+}
+WARC: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/warc": BYTES}, "description": "the WARC, byte for byte"},
     404: PROBLEM,
 }
 
@@ -186,7 +193,12 @@ def post_checks(
 @router.post(
     "/posts/{post_id}/checks",
     status_code=202,
-    responses={200: {"model": CheckOut}, 401: PROBLEM, 404: PROBLEM},
+    response_model=CheckQueued,
+    responses={
+        200: {"model": CheckOut, "description": "with wait=true: the check, done"},
+        401: PROBLEM,
+        404: PROBLEM,
+    },
 )
 def request_check(
     post_id: str,
@@ -196,13 +208,13 @@ def request_check(
     now: NowDep,
     request: Request,
     wait: bool = False,
-) -> CheckOut | dict[str, str]:
+) -> CheckQueued | JSONResponse:
     """Re-check a post now: 202 at once, or with ``?wait=true`` the finished check (≤ 60 s;
     still 202 if no worker took it in time)."""
     canonical = snapshots.request_check(session=session, post_id=post_id, now=now)
     session.commit()
     response.headers["Location"] = urls.post_checks_api(canonical)
-    queued = {"post_id": canonical, "status": "queued", "requested_at": rfc3339(now)}
+    queued = CheckQueued(post_id=canonical, status="queued", requested_at=now)
     if not wait:
         return queued
     factory = request.app.state.session_factory
@@ -211,8 +223,8 @@ def request_check(
         with factory() as reader:
             check = snapshots.check_since(session=reader, post_id=canonical, since=now)
             if check is not None:
-                response.status_code = 200
-                return check_out(check)
+                done = check_out(check).model_dump(mode="json")
+                return JSONResponse(done, headers={"Location": urls.post_checks_api(canonical)})
         time.sleep(0.2)
     return queued
 
@@ -233,7 +245,7 @@ def snapshot_raw(snapshot_id: str, session: SessionDep, request: Request) -> Res
     return artifact_response(artifact, snapshot.raw_sha256 or "")
 
 
-@router.get("/snapshots/{snapshot_id}/warc", responses=ARTIFACT, response_class=Response)
+@router.get("/snapshots/{snapshot_id}/warc", responses=WARC, response_class=Response)
 def snapshot_warc(snapshot_id: str, session: SessionDep, request: Request) -> Response:
     """The WARC of the capture, byte for byte."""
     snapshot = snapshots.get_snapshot(session=session, snapshot_id=snapshot_id)
@@ -243,7 +255,7 @@ def snapshot_warc(snapshot_id: str, session: SessionDep, request: Request) -> Re
 
 @router.get(
     "/snapshots/{snapshot_id}/screenshot.png",
-    responses={200: {"content": {"image/png": {}}}, 404: PROBLEM},
+    responses={200: {"content": {"image/png": BYTES}, "description": "the PNG"}, 404: PROBLEM},
     response_class=Response,
 )
 def snapshot_screenshot(snapshot_id: str, session: SessionDep, request: Request) -> Response:
@@ -262,7 +274,7 @@ def snapshot_media(
     return artifact_response(snapshots.media_artifact(snapshot, sha256, _blobs(request)), sha256)
 
 
-@router.get("/checks/{check_id}/warc", responses=ARTIFACT, response_class=Response)
+@router.get("/checks/{check_id}/warc", responses=WARC, response_class=Response)
 def check_warc(check_id: str, session: SessionDep, request: Request) -> Response:
     """The WARC of one observation: what the platform answered, gone answers included."""
     check = snapshots.get_check(session=session, check_id=check_id)

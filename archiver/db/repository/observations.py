@@ -189,6 +189,15 @@ def attach_screenshot(
         session.execute(update(Check).where(Check.id == check_id).values(screenshot_error=error))
 
 
+def release_lease(*, session: Session, post_id: str, lease: datetime) -> bool:
+    """Give back a post leased until ``lease`` (it is due again as it was) unless another
+    worker holds it by now; ``True`` when released."""
+    result = session.execute(
+        update(Post).where(Post.id == post_id, Post.lease_until == lease).values(lease_until=None)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 def request_check(*, session: Session, post_id: str, now: datetime) -> None:
     """Make a post due now (a running check keeps its lease and is not doubled)."""
     session.execute(update(Post).where(Post.id == post_id).values(next_check_at=now))
