@@ -8,9 +8,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -120,3 +121,13 @@ def serving(
         ServiceClient(base, auth, timeout=timeout) as client,
     ):
         yield client
+
+
+def until(what: str, probe: Callable[[], Any], seconds: float = 45, every: float = 0.1) -> Any:
+    """Poll ``probe`` until it returns something truthy, and return that; fail naming ``what``
+    after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not (found := probe()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(every)
+    return found

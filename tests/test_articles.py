@@ -4,8 +4,7 @@ them again when the posts change."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from archiver.config import Settings
 from archiver.emulator import EmulatorServer
 from archiver.emulator.news import NEWS_ORIGIN
 from archiver.storage import sha256_hex
-from tests.service import ServiceClient, serving
+from tests.service import ServiceClient, serving, until
 
 pytestmark = pytest.mark.slow
 
@@ -43,17 +42,6 @@ def client(settings: Settings, tmp_path: Path, emulator: EmulatorServer) -> Iter
     env = {"ARCHIVER_UPSTREAM_OVERRIDES": emulator.overrides, **FAST}
     with serving(settings, tmp_path, env) as service:
         yield service
-
-
-def until(what: str, probe: Callable[[], Any], seconds: float = 45) -> Any:
-    """Poll ``probe`` until it returns something truthy; fail naming ``what``."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = probe()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.25)
 
 
 def send(client: ServiceClient, body: dict[str, Any]) -> httpx.Response:

@@ -14,8 +14,8 @@ import hashlib
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from archiver.chromium import find_chromium
 from archiver.config import Settings
 from archiver.emulator import EmulatorServer
 from tests.service import service_env, serving
+from tests.service import until as service_until
 
 pytestmark = pytest.mark.slow
 
@@ -71,13 +72,7 @@ def emulator() -> Iterator[EmulatorServer]:
         yield server
 
 
-def until(what: str, probe: Callable[[], Any], seconds: float = 60) -> Any:
-    """Poll ``probe`` until it returns something truthy; fail naming ``what``."""
-    deadline = time.monotonic() + seconds
-    while not (found := probe()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
-    return found
+until = partial(service_until, seconds=60)
 
 
 @pytest.mark.skipif(find_chromium(None) is None, reason="no Chromium found")

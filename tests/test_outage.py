@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from archiver.db.models import Post, Snapshot
 from archiver.db.session import sqlite_path
 from archiver.emulator import EmulatorServer
 from tests.conftest import make_key
-from tests.service import serving
+from tests.service import serving, until
 from tests.tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.slow
@@ -42,15 +42,6 @@ def emulator() -> Iterator[EmulatorServer]:
     """The platform emulator on loopback ports."""
     with EmulatorServer() as server:
         yield server
-
-
-def until(what: str, probe: Callable[[], Any], seconds: float = 45) -> Any:
-    """Poll ``probe`` until it returns something truthy; fail naming ``what``."""
-    deadline = time.monotonic() + seconds
-    while not (found := probe()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-    return found
 
 
 def snapshots_per_post(engine: Engine) -> dict[str, int]:

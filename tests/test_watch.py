@@ -4,7 +4,7 @@ raises events only for real, confirmed changes."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 
 from archiver.config import Settings
 from archiver.emulator import EmulatorServer
-from tests.service import serving
+from tests.service import serving, until
 
 pytestmark = pytest.mark.slow
 
@@ -30,17 +30,6 @@ def emulator() -> Iterator[EmulatorServer]:
     """The platform emulator on loopback ports."""
     with EmulatorServer() as server:
         yield server
-
-
-def until(what: str, probe: Callable[[], Any], seconds: float = 45) -> Any:
-    """Poll ``probe`` until it returns something truthy; fail naming ``what``."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = probe()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.25)
 
 
 def events_of(client: httpx.Client, post_id: str) -> list[dict[str, Any]]:

@@ -13,11 +13,9 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, update
@@ -28,7 +26,7 @@ from archiver.db.session import create_session_factory, transaction
 from archiver.domain import PostStatus
 from archiver.emulator import EmulatorServer, PostInfo
 from archiver.services.submissions import submit_post
-from tests.service import service_env
+from tests.service import service_env, until
 
 pytestmark = pytest.mark.slow
 
@@ -107,17 +105,6 @@ def workers(settings: Settings, tmp_path: Path, emulator: EmulatorServer) -> Ite
         yield group
     finally:
         group.kill_all()
-
-
-def until(what: str, probe: Callable[[], Any], seconds: float = 45) -> Any:
-    """Poll ``probe`` until it returns something truthy; fail naming ``what``."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = probe()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def submit(engine: Engine, urls: Sequence[str]) -> list[str]:
