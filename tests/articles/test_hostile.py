@@ -59,9 +59,12 @@ def test_empty_input() -> None:
 
 
 def test_hostile_plain_text() -> None:
-    """Floods of marks, dashes and handles in plain text."""
+    """Floods of marks, dashes and handles in plain text: read whole, and no flood of quotes
+    (unpaired marks quote nothing; a run of attributions is one line at most)."""
     for text in ("“" * 100_000, '"' * 100_000, "— x (@y) " * 20_000, "(@a) " * 50_000):
-        read_text(text)
+        doc = read_text(text)
+        assert doc.text == text.strip()
+        assert len(doc.quotes) <= 1 and doc.post_urls == ()
 
 
 def test_reading_is_deterministic() -> None:
