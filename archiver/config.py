@@ -6,12 +6,13 @@ nothing reads the environment at import time.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from archiver.errors import ConfigError
@@ -63,6 +64,12 @@ class Settings(BaseSettings):
         (), description="known-live posts fetched before a deletion is confirmed"
     )
     storage_url: str | None = Field(None, description="s3://bucket/prefix for artifacts")
+    s3_endpoint_url: str | None = Field(
+        None, description="the S3 API of a store other than AWS (MinIO, Ceph, R2…)"
+    )
+    s3_region: str | None = Field(None, description="the bucket's region")
+    s3_access_key_id: str | None = Field(None, description="S3 access key (else boto3's chain)")
+    s3_secret_access_key: SecretStr | None = Field(None, description="its secret")
     write_rate_limit: Annotated[Rate | None, NoDecode] = Field(
         Rate(600, timedelta(minutes=1)), description="writes per API key (0: no limit)"
     )
@@ -107,15 +114,57 @@ class Settings(BaseSettings):
     def _parse_list(cls, value: Any) -> Any:
         return _split_list(value)
 
-    @field_validator("chromium", "storage_url", mode="before")
+    @field_validator(
+        "chromium",
+        "storage_url",
+        "s3_endpoint_url",
+        "s3_region",
+        "s3_access_key_id",
+        "s3_secret_access_key",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _check_storage_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            split_storage_url(value)
+        return value
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _check_endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not _is_origin(value):
+            raise ValueError(f"{value!r} is not an http(s) address like http://127.0.0.1:9000")
+        return value.rstrip("/") if value is not None else None
 
     @property
     def is_sqlite(self) -> bool:
         """Whether the database is SQLite (one worker process; WAL; file under ``data_dir``)."""
         return self.database_url.startswith("sqlite")
+
+
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,253}[a-z0-9]", re.IGNORECASE)
+
+
+def split_storage_url(url: str) -> tuple[str, str]:
+    """The bucket and key prefix (no slash at either end; may be empty) of an
+    ``s3://bucket[/prefix]`` storage URL; ``ValueError`` saying the form for any other."""
+    scheme, sep, rest = url.partition("://")
+    bucket, _, prefix = rest.partition("/")
+    prefix = prefix.strip("/")
+    if (
+        scheme.lower() != "s3"
+        or not sep
+        or not _BUCKET.fullmatch(bucket)
+        or any(mark in rest for mark in "?#\\")
+        or any(part in {"", ".", ".."} for part in prefix.split("/") if prefix)
+    ):
+        raise ValueError(f"{url!r} is not s3://bucket or s3://bucket/prefix")
+    return bucket, prefix
 
 
 def _is_origin(text: str) -> bool:

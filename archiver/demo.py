@@ -29,7 +29,7 @@ from archiver.egress import Egress
 from archiver.emulator import EmulatorServer
 from archiver.emulator.demo import seed_demo_article
 from archiver.services import articles, submissions
-from archiver.storage import LocalBlobStore
+from archiver.storage import open_stores
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -63,7 +63,7 @@ async def read_article(settings: Settings, url: str) -> str:
     async with Egress(settings) as egress:
         given = await articles.fetch_article(url, egress)
     doc = articles.read(given)
-    raw = LocalBlobStore(settings.data_dir / "blobs").put(given.body)
+    raw = open_stores(settings).blobs.put(given.body)
     engine = create_db_engine(settings.database_url)
     try:
         with transaction(create_session_factory(engine, write=True)) as session:

@@ -38,7 +38,7 @@ from archiver.egress import Egress
 from archiver.services import webhooks
 from archiver.services.canaries import Canaries
 from archiver.services.capture import CaptureDeps, CheckSummary, observe
-from archiver.storage import LocalBlobStore
+from archiver.storage import open_stores
 
 log = logging.getLogger("archiver.worker")
 
@@ -55,6 +55,7 @@ class Worker:
         self.settings = settings
         self.clock = clock
         self.poll_seconds = poll_seconds
+        stores = open_stores(settings)  # first: a bucket that cannot be used stops here
         self.engine = create_db_engine(settings.database_url, fsync_every_commit=False)
         self.sessions = create_session_factory(self.engine, write=True)
         self.readers = create_session_factory(self.engine)
@@ -70,11 +71,11 @@ class Worker:
             settings=settings,
             sessions=self.sessions,
             readers=self.readers,
-            blobs=LocalBlobStore(settings.data_dir / "blobs"),
+            blobs=stores.blobs,
             fetcher=self.egress,
             clock=clock,
             browser=self.browser,
-            screenshots=LocalBlobStore(settings.screenshots_dir),
+            screenshots=stores.screenshots,
             canaries=Canaries(settings.canary_urls, self.egress),
             write_lock=threading.Lock() if settings.is_sqlite else nullcontext(),
         )

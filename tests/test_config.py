@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 import archiver
 import archiver.config
@@ -38,7 +39,14 @@ SPEC_NAMES = [
     "ARCHIVER_STORAGE_URL",
 ]
 # Settings beyond SPEC §3's table (documented in the README's).
-EXTRA_NAMES = ["ARCHIVER_WRITE_RATE_LIMIT"]
+EXTRA_NAMES = [
+    "ARCHIVER_WRITE_RATE_LIMIT",
+    # Reaching an S3-compatible store other than AWS, with credentials of its own.
+    "ARCHIVER_S3_ENDPOINT_URL",
+    "ARCHIVER_S3_REGION",
+    "ARCHIVER_S3_ACCESS_KEY_ID",
+    "ARCHIVER_S3_SECRET_ACCESS_KEY",
+]
 
 OVERRIDES = (
     "https://cdn.syndication.twimg.com=http://127.0.0.1:9100,"
@@ -91,6 +99,20 @@ NON_DEFAULTS: list[tuple[str, str, str, Any]] = [
         ),
     ),
     ("ARCHIVER_STORAGE_URL", "s3://archive/artifacts", "storage_url", "s3://archive/artifacts"),
+    (
+        "ARCHIVER_S3_ENDPOINT_URL",
+        "http://127.0.0.1:9000/",
+        "s3_endpoint_url",
+        "http://127.0.0.1:9000",
+    ),
+    ("ARCHIVER_S3_REGION", "eu-central-1", "s3_region", "eu-central-1"),
+    ("ARCHIVER_S3_ACCESS_KEY_ID", "archiver", "s3_access_key_id", "archiver"),
+    (
+        "ARCHIVER_S3_SECRET_ACCESS_KEY",
+        "not-a-real-secret",
+        "s3_secret_access_key",
+        SecretStr("not-a-real-secret"),
+    ),
     ("ARCHIVER_WRITE_RATE_LIMIT", "50/10m", "write_rate_limit", Rate(50, timedelta(minutes=10))),
 ]
 

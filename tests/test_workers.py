@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,7 @@ class Workers:
         """Start worker ``name`` and wait until it runs its scheduler."""
         with (self.cwd / f"worker-{name}.log").open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "archiver", "worker"],
+                [sys.executable, "-m", "archiver", "worker", "--port", "0"],
                 cwd=self.cwd,
                 env=service_env(self.settings, self.env),
                 stdout=log,
@@ -92,7 +93,7 @@ class Workers:
         return [
             line.split(" post ", 1)[1].split(":", 1)[0]
             for line in self.log(name).splitlines()
-            if "archiver.worker post " in line
+            if "archiver.worker post " in line and "(status " in line
         ]
 
 
@@ -153,22 +154,41 @@ def hang_data(emulator: EmulatorServer, post: PostInfo) -> None:
     emulator.world.add_failure("hang", platform="x", post_id=post.id, seconds=60, count=1)
 
 
-@pytest.mark.parametrize(
+ON_POSTGRESQL = pytest.mark.parametrize(
     "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
-def test_two_workers_on_postgresql_observe_every_due_post_exactly_once(
-    engine: Engine, emulator: EmulatorServer, workers: Workers
-) -> None:
-    """Two worker processes on one PostgreSQL observe each of 60 due posts exactly once."""
-    posts = [emulator.world.add_post("x", f"shared{n}", f"Post number {n}") for n in range(60)]
-    # One post per claim and a 30 ms answer keep both workers claiming over and over for a few
-    # seconds, so their claims interleave (by default one worker may drain all 60 posts in less
-    # than a second, between two polls of the other, and the claims never meet).
-    workers.env["ARCHIVER_CHECK_CONCURRENCY"] = "1"
+
+
+def interleaving(workers: Workers, emulator: EmulatorServer, *, concurrency: int) -> None:
+    """Keep every worker claiming over and over for a few seconds, so their claims interleave
+    (by default one worker may drain 60 posts in less than a second, between two polls of
+    another, and the claims never meet): few posts per claim and a 30 ms answer."""
+    workers.env["ARCHIVER_CHECK_CONCURRENCY"] = str(concurrency)
     emulator.world.add_failure("hang", origin=SYNDICATION, seconds=0.03)
-    workers.start("a")
-    workers.start("b")
-    ids = submit(engine, [post.url for post in posts])  # due for both workers at once
+
+
+def leased_unchecked(engine: Engine) -> set[str]:
+    """Posts held by a lease that still runs and observed by nobody yet."""
+    checked = select(Check.post_id)
+    query = select(Post.id).where(Post.lease_until > datetime.now(UTC), Post.id.not_in(checked))
+    with engine.connect() as connection:
+        return set(connection.execute(query).scalars())
+
+
+@ON_POSTGRESQL
+@pytest.mark.parametrize("count", [2, 3])
+def test_workers_on_postgresql_observe_every_due_post_exactly_once(
+    engine: Engine, emulator: EmulatorServer, workers: Workers, count: int
+) -> None:
+    """Two or three worker processes on one PostgreSQL observe each of 60 due posts exactly
+    once: one check, one snapshot and one upstream request per post, each logged by one
+    worker."""
+    posts = [emulator.world.add_post("x", f"shared{n}", f"Post number {n}") for n in range(60)]
+    interleaving(workers, emulator, concurrency=1)
+    names = [chr(ord("a") + n) for n in range(count)]
+    for name in names:
+        workers.start(name)
+    ids = submit(engine, [post.url for post in posts])  # due for every worker at once
 
     until("every post live", lambda: all(is_live(engine, i) for i in ids), seconds=40)
     assert per_post(engine, Check) == dict.fromkeys(ids, 1)
@@ -176,11 +196,51 @@ def test_two_workers_on_postgresql_observe_every_due_post_exactly_once(
     assert {post.id: data_requests(emulator, post) for post in posts} == {
         post.id: 1 for post in posts
     }
-    by_a, by_b = workers.observed("a"), workers.observed("b")
-    assert sorted(by_a + by_b) == sorted(ids)  # each post logged once, by one worker
-    for name in ("a", "b"):
+    observed = {name: workers.observed(name) for name in names}
+    assert sorted(chain.from_iterable(observed.values())) == sorted(ids)  # each logged once
+    for name in names:
         assert "Traceback" not in workers.log(name), workers.log(name)[-3000:]
-    print(f"posts observed by worker a: {len(by_a)}, by worker b: {len(by_b)}")
+    print("posts observed per worker:", {name: len(seen) for name, seen in observed.items()})
+
+
+@ON_POSTGRESQL
+def test_a_killed_workers_leased_posts_are_taken_up_by_the_others(
+    engine: Engine, emulator: EmulatorServer, workers: Workers
+) -> None:
+    """A worker holding four leases (its checks hung upstream) is SIGKILLed while two others
+    drain 80 more posts. They leave its four posts alone while the leases hold and observe
+    them once the leases run out: every post ends with exactly one check and one snapshot;
+    only the four killed mid-fetch were asked for twice."""
+    held = [emulator.world.add_post("x", f"held{n}", f"Held post {n}") for n in range(4)]
+    for post in held:
+        hang_data(emulator, post)
+    workers.env["ARCHIVER_CHECK_CONCURRENCY"] = "16"  # four requests per host at once
+    workers.start("doomed")
+    held_ids = submit(engine, [post.url for post in held])
+    until("four checks in flight", lambda: all(data_requests(emulator, p) == 1 for p in held))
+
+    rest = [emulator.world.add_post("x", f"many{n}", f"Shared post {n}") for n in range(80)]
+    interleaving(workers, emulator, concurrency=4)
+    workers.start("a")
+    workers.start("b")
+    rest_ids = submit(engine, [post.url for post in rest])
+    until("the survivors to observe a few", lambda: len(workers.observed("a")) >= 3)
+    workers.kill("doomed")
+    until("every other post live", lambda: all(is_live(engine, i) for i in rest_ids), seconds=40)
+    assert leased_unchecked(engine) == set(held_ids)  # still held by the dead worker's leases
+    assert all(data_requests(emulator, post) == 1 for post in held)
+
+    for post_id in held_ids:
+        expire_lease(engine, post_id)  # five minutes later, as far as the leases are concerned
+    until("the held posts live", lambda: all(is_live(engine, i) for i in held_ids), seconds=40)
+    ids = held_ids + rest_ids
+    assert per_post(engine, Check) == dict.fromkeys(ids, 1)
+    assert per_post(engine, Snapshot) == dict.fromkeys(ids, 1)
+    assert [data_requests(emulator, post) for post in held] == [2, 2, 2, 2]
+    assert all(data_requests(emulator, post) == 1 for post in rest)
+    by_survivors = workers.observed("a") + workers.observed("b")
+    assert sorted(by_survivors) == sorted(ids)  # each post logged once, by a survivor
+    assert workers.observed("doomed") == []
 
 
 def test_a_worker_killed_mid_check_loses_nothing(

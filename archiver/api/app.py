@@ -18,6 +18,7 @@ from archiver.api.routes import (
     exports,
     health,
     memento,
+    metrics,
     oembed,
     pages,
     posts,
@@ -29,7 +30,7 @@ from archiver.config import Settings
 from archiver.db.session import create_db_engine, create_session_factory
 from archiver.egress import Egress
 from archiver.errors import ConfigError
-from archiver.storage import LocalBlobStore
+from archiver.storage import open_stores
 from archiver.worker import Worker
 
 
@@ -77,14 +78,16 @@ def create_app(
     app.state.clock = clock
     app.state.chromium = None
     app.state.worker = None
-    app.state.blobs = LocalBlobStore(settings.data_dir / "blobs")
-    app.state.screenshots = LocalBlobStore(settings.screenshots_dir)
+    stores = open_stores(settings)  # a bucket that cannot be used stops the start here
+    app.state.blobs = stores.blobs
+    app.state.screenshots = stores.screenshots
     app.state.egress = Egress(settings)  # article pages are fetched through the gate too
     app.state.write_limiter = WriteLimiter(settings.write_rate_limit)
     problems.install(app)
     bodies.install(app)  # inside the security headers, so a 413 gets them too
     security.install(app)
     head.install(app)
+    metrics.install(app)  # last middleware (outermost): it times all the others
     app.include_router(posts.router)
     app.include_router(snapshots.router)
     app.include_router(events.router)

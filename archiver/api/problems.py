@@ -15,6 +15,7 @@ from archiver import urls
 from archiver.api.rendering import error_page, is_page_path
 from archiver.db.session import UNAVAILABLE, describe_unavailable
 from archiver.errors import ApiError, ServiceUnavailable
+from archiver.storage import StorageError
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -109,7 +110,16 @@ def install(app: FastAPI) -> None:
             ),
         )
 
+    async def storage_unavailable(request: Request, exc: Exception) -> Response:
+        # An artifact could not be read or written (the object store did not answer).
+        log.warning("%s %s: the artifact store failed (%s)", request.method, request.url.path, exc)
+        return await api_error(
+            request,
+            ServiceUnavailable("the artifact store is unavailable right now: try again later"),
+        )
+
     app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(StorageError, storage_unavailable)
     for unavailable in UNAVAILABLE:
         app.add_exception_handler(unavailable, database_unavailable)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -127,6 +127,16 @@ class BrowserPool:
         return self._launches
 
     @property
+    def pages_in_use(self) -> int:
+        """How many pages are open now."""
+        return self._pages_in_use
+
+    @property
+    def max_pages(self) -> int:
+        """The most pages it opens at once (``ARCHIVER_CAPTURE_CONCURRENCY``)."""
+        return self._concurrency
+
+    @property
     def peak_pages_in_use(self) -> int:
         """The most pages ever open at once."""
         return self._peak_pages_in_use

@@ -35,9 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=cmd_serve)
 
-    commands.add_parser("worker", help="run the capture worker only").set_defaults(
-        handler=cmd_worker
+    worker = commands.add_parser("worker", help="run the capture worker only")
+    worker.add_argument(
+        "--host", default="127.0.0.1", help="address of its /healthz and /metrics (127.0.0.1)"
     )
+    worker.add_argument(
+        "--port", type=int, default=8001, help="port of its /healthz and /metrics (8001; 0: any)"
+    )
+    worker.set_defaults(handler=cmd_worker)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=cmd_migrate

@@ -21,11 +21,12 @@ def cmd_article(settings: Settings, args: argparse.Namespace) -> int:
     its quote report."""
     from archiver.api.deps import utc_now
     from archiver.services import articles
-    from archiver.storage import LocalBlobStore
+    from archiver.storage import open_stores
     from archiver.worker import Worker
 
     path = Path(args.target)
     prepare(settings)
+    blobs = open_stores(settings).blobs
 
     async def run() -> articles.ArticleView:
         worker = Worker(settings, clock=utc_now)
@@ -35,9 +36,7 @@ def cmd_article(settings: Settings, args: argparse.Namespace) -> int:
             else:
                 given = await articles.fetch_article(args.target, worker.egress)
             doc = articles.read(given)
-            raw = await asyncio.to_thread(
-                LocalBlobStore(settings.data_dir / "blobs").put, given.body
-            )
+            raw = await asyncio.to_thread(blobs.put, given.body)
             with transaction(worker.sessions) as session:
                 article = articles.ingest(
                     session=session, given=given, doc=doc, raw_sha256=raw.sha256,

@@ -16,7 +16,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from archiver.api.routes.exports import api_shapes
     from archiver.services import export
     from archiver.services.export_wacz import write_wacz
-    from archiver.storage import LocalBlobStore
+    from archiver.storage import open_stores
 
     if [bool(args.post), args.tag is not None, args.all].count(True) != 1:
         errors.print("archiver: choose what to export: --post ID (repeatable), --tag T or --all.")
@@ -34,9 +34,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
                 "advance": partial(progress.advance, task),
             }
             if args.format == "wacz":
+                stores = open_stores(settings)
                 options |= {
-                    "blobs": LocalBlobStore(settings.data_dir / "blobs"),
-                    "screenshots": LocalBlobStore(settings.screenshots_dir),
+                    "blobs": stores.blobs,
+                    "screenshots": stores.screenshots,
                     "title": selection.title(),
                 }
             items = export.bundles(session=session, post_ids=post_ids)
@@ -54,14 +55,12 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_verify(settings: Settings, _args: argparse.Namespace) -> int:
     """``archiver verify``: recompute every stored artifact's SHA-256; exit 1 on any fault."""
     from archiver.services import fixity
-    from archiver.storage import LocalBlobStore
+    from archiver.storage import open_stores
 
+    opened = open_stores(settings)  # a bucket that cannot be used stops here, in one sentence
     with database(settings, write=False) as factory, factory() as session:
         refs = fixity.references(session=session)
-    stores = {
-        fixity.BLOBS: LocalBlobStore(settings.data_dir / "blobs"),
-        fixity.SCREENSHOTS: LocalBlobStore(settings.screenshots_dir),
-    }
+    stores = {fixity.BLOBS: opened.blobs, fixity.SCREENSHOTS: opened.screenshots}
     with progress_bar() as progress:
         task = progress.add_task("Verifying stored artifacts", total=len(refs))
         report = fixity.audit(refs, stores, advance=lambda: progress.advance(task))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import socket
 from pathlib import Path
 
 import archiver
@@ -35,25 +36,65 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
-    """``archiver worker``: migrate, then run the capture worker until interrupted."""
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """``archiver worker``: migrate, then run the capture worker until interrupted, with its
+    ``/healthz`` and ``/metrics`` on ``--host``/``--port`` (in the same event loop)."""
+    import uvicorn
+
     from archiver.api.deps import utc_now
+    from archiver.api.routes.metrics import operations_app
     from archiver.worker import Worker
 
+    try:  # bound first: a port in use stops the command before anything else starts
+        listener = _listen(args.host, args.port)
+    except OSError as exc:
+        errors.print(
+            f"archiver: cannot listen on {args.host}:{args.port} "
+            f"({exc.strerror or exc}); give this worker another --port (0 picks a free one).",
+            markup=False,
+        )
+        return 1
     prepare(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    host, port = listener.getsockname()[:2]
+    address = f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
     async def run() -> None:
         worker = Worker(settings, clock=utc_now)
+        config = uvicorn.Config(
+            operations_app(worker), log_config=None, log_level="warning", access_log=False
+        )
+        server = uvicorn.Server(config)
         worker.start()
-        console.print(f"Archiver {archiver.__version__} worker running; Ctrl-C stops it.")
+        console.print(
+            f"Archiver {archiver.__version__} worker running; /healthz and /metrics on "
+            f"{address}; Ctrl-C stops it."
+        )
+        logging.getLogger("archiver.worker").info("/healthz and /metrics on %s", address)
         try:
-            await asyncio.Event().wait()
+            await server.serve(sockets=[listener])
         finally:
             await worker.stop()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    finally:
+        listener.close()
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` (0: a free port); raises OSError when taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(128)  # from now on connections wait for the server, not refused
+    except OSError:
+        listener.close()
+        raise
+    return listener
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:

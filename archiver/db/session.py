@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,7 +62,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.close()
 
 
@@ -70,12 +72,74 @@ def _sqlite_normal_sync(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: How long a writer waits for SQLite's write lock before the database counts as unavailable.
+SQLITE_BUSY_SECONDS = 30
+
+_write_locks: dict[str, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock(database: str) -> threading.Lock:
+    """The in-process lock of one SQLite database's writers (one per file, for every engine)."""
+    with _write_locks_guard:
+        return _write_locks.setdefault(database, threading.Lock())
+
+
+class _WriterConnection(sqlite3.Connection):
+    """A SQLite connection that lets go of its database's in-process write lock when its
+    transaction ends (commit, rollback or close), whichever thread ends it."""
+
+    archiver_held: threading.Lock | None = None
+
+    def hold(self, lock: threading.Lock) -> None:
+        if not lock.acquire(timeout=SQLITE_BUSY_SECONDS):
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        self.archiver_held = lock
+
+    def let_go(self) -> None:
+        held, self.archiver_held = self.archiver_held, None
+        if held is not None:
+            held.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.let_go()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.let_go()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.let_go()
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    # Writers take the write lock when they begin (IMMEDIATE), so two writers queue on the
-    # busy timeout instead of one failing with "database is locked" when its read snapshot
-    # went stale under WAL. Readers begin DEFERRED and never block anyone.
-    mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    # Writers take the write lock when they begin (IMMEDIATE), so two writers queue instead of
+    # one failing with "database is locked" when its read snapshot went stale under WAL.
+    # Writers of this process queue first on an in-process lock: SQLite's own busy handler
+    # waits by sleeping (up to 100 ms at a time), which under load costs far more than the
+    # transactions it waits for. Readers begin DEFERRED and never block anyone.
+    writes = bool(connection.get_execution_options().get(WRITE_OPTION))
+    if writes:
+        raw = connection.connection.dbapi_connection
+        if isinstance(raw, _WriterConnection) and raw.archiver_held is None:
+            database = str(connection.engine.url.database or ":memory:")
+            raw.hold(_write_lock(database))
+    try:
+        connection.exec_driver_sql(f"BEGIN {'IMMEDIATE' if writes else 'DEFERRED'}")
+    except BaseException:
+        if writes and isinstance(raw, _WriterConnection):
+            raw.let_go()
+        raise
 
 
 def create_db_engine(url: str, *, fsync_every_commit: bool = True) -> Engine:
@@ -91,7 +155,12 @@ def create_db_engine(url: str, *, fsync_every_commit: bool = True) -> Engine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        connect_args = {
+            "check_same_thread": False,
+            "timeout": SQLITE_BUSY_SECONDS,
+            "factory": _WriterConnection,
+        }
+        engine = create_engine(url, connect_args=connect_args)
         event.listen(engine, "connect", _sqlite_connect)
         if not fsync_every_commit:
             event.listen(engine, "connect", _sqlite_normal_sync)

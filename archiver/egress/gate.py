@@ -22,7 +22,7 @@ from types import TracebackType
 import httpcore
 import httpx
 
-from archiver import __version__
+from archiver import __version__, telemetry
 from archiver.config import Settings
 from archiver.domain import HttpExchange
 from archiver.egress.addresses import Resolver, checked_address, system_resolve
@@ -40,6 +40,8 @@ USER_AGENT = (
     f"Archiver/{__version__} (+https://github.com/archiver-project/archiver; self-hosted archive)"
 )
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+#: Methods whose host is named in the upstream metrics (reads of what is public anyway).
+_READS = frozenset({"GET", "HEAD"})
 _CREDENTIALS = frozenset({"authorization", "cookie", "proxy-authorization"})
 _NETWORK_ERRORS = (
     httpcore.NetworkError,
@@ -232,6 +234,7 @@ class Egress:
         request = httpx.Request(method, target, headers=self._headers(headers), content=content)
         started_at = self._clock()
         start = time.perf_counter()
+        answered: int | None = None  # the status once the whole answer is read
         try:
             with pinned(target.raw_host.decode("ascii"), address):
                 response = await self._transport.handle_async_request(request)
@@ -240,12 +243,18 @@ class Egress:
                 body = await read_body(response, cap, f"{method} {url}")
             finally:
                 await response.aclose()
+            answered = response.status_code
         except EgressError:
             raise
         except httpcore.TimeoutException as exc:
             raise EgressTimeout(f"{method} {url}: {_one_line(exc)}") from None
         except _NETWORK_ERRORS as exc:
             raise EgressNetworkError(f"{method} {url}: {_one_line(exc)}") from None
+        finally:
+            # Hosts read from are named; where we send to (webhooks: POST) is not said.
+            telemetry.record_upstream(
+                parsed.host, answered, time.perf_counter() - start, named=method in _READS
+            )
         exchange = HttpExchange(
             method=method,
             url=url,

@@ -4,22 +4,27 @@ storage and its SHA-256 recomputed.
 Artifacts are content-addressed, so a blob is intact exactly when the SHA-256 of its bytes is
 its name. Each distinct blob is read once, however many rows name it; a bad one is reported
 with every row that names it (a snapshot's raw body, WARC, screenshot or media file; a
-check's WARC; an article's bytes).
+check's WARC; an article's bytes). The stores are read through the ``BlobStore`` protocol, so
+local folders and an S3 bucket are audited alike: each blob is streamed and hashed chunk by
+chunk, a few at a time (an object store answers each read after a round trip), and reported in
+name order whatever order the reads finish in.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
 from archiver.db import repository
-from archiver.storage import LocalBlobStore
+from archiver.storage import BlobStore, is_sha256
 
-_CHUNK = 1 << 20
+#: Blobs read at once.
+READERS = 8
 BLOBS = "blobs"
 SCREENSHOTS = "screenshots"
 
@@ -94,34 +99,23 @@ def references(*, session: Session) -> References:
     return found
 
 
-def digest(store: LocalBlobStore, sha256: str) -> tuple[str, int] | None:
+def digest(store: BlobStore, sha256: str) -> tuple[str, int] | None:
     """The SHA-256 and size of a stored blob's bytes, or ``None`` when it is not there."""
-    try:
-        path = store.path(sha256)
-    except ValueError:  # the database names something that is not a SHA-256
+    if not is_sha256(sha256):  # the database names something that is not a SHA-256
         return None
-    hasher = hashlib.sha256()
-    size = 0
-    try:
-        with path.open("rb") as file:
-            while chunk := file.read(_CHUNK):
-                hasher.update(chunk)
-                size += len(chunk)
-    except (FileNotFoundError, IsADirectoryError):
-        return None
-    return hasher.hexdigest(), size
+    return store.digest(sha256)
 
 
 def audit(
     refs: References,
-    stores: Mapping[str, LocalBlobStore],
+    stores: Mapping[str, BlobStore],
     *,
     advance: Callable[[], None] = lambda: None,
+    readers: int = READERS,
 ) -> Report:
     """Recompute the SHA-256 of every referenced blob."""
     report = Report()
-    for (store, sha256), who in sorted(refs.items()):
-        found = digest(stores[store], sha256)
+    for (store, sha256), who, found in _read_all(sorted(refs.items()), stores, readers):
         report.checked += 1
         if found is None:
             report.problems.append(Problem(Fault.MISSING, store, sha256, tuple(who)))
@@ -135,3 +129,20 @@ def audit(
             report.intact += 1
         advance()
     return report
+
+
+def _read_all(
+    named: list[tuple[tuple[str, str], list[str]]], stores: Mapping[str, BlobStore], readers: int
+) -> Iterator[tuple[tuple[str, str], list[str], tuple[str, int] | None]]:
+    """Each blob with its digest, in the order given, read ``readers`` at a time (with only a
+    few reads queued ahead, however many blobs there are)."""
+    with ThreadPoolExecutor(max_workers=readers, thread_name_prefix="fixity") as pool:
+        ahead: deque[tuple[tuple[str, str], list[str], Future[tuple[str, int] | None]]] = deque()
+        for (store, sha256), who in named:
+            ahead.append(((store, sha256), who, pool.submit(digest, stores[store], sha256)))
+            if len(ahead) > readers * 4:
+                name, referrers, reading = ahead.popleft()
+                yield name, referrers, reading.result()
+        while ahead:
+            name, referrers, reading = ahead.popleft()
+            yield name, referrers, reading.result()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -50,12 +50,19 @@ def create_key(*, session: Session, name: str, role: ApiKeyRole, now: datetime) 
     return NewKey(record=record, secret=secret)
 
 
+#: ``last_used_at`` is kept to the minute (``archiver keys list`` shows minutes): a key in
+#: steady use is written at most once a minute, not once per request.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
 def authenticate(*, session: Session, secret: str, now: datetime) -> ApiKey | None:
     """The unrevoked key matching ``secret`` (its use recorded), or ``None``."""
     record = repository.find_api_key(session=session, key_hash=hash_key(secret))
     if record is None or record.revoked_at is not None:
         return None
-    repository.touch_api_key(session=session, key_id=record.id, now=now)
+    last = record.last_used_at
+    if last is None or not timedelta(0) <= now - last < TOUCH_EVERY:
+        repository.touch_api_key(session=session, key_id=record.id, now=now)
     return record
 
 

@@ -45,6 +45,11 @@ def view(*, session: Session, post: Post) -> PostView:
     )
 
 
+def view_new(post: Post) -> PostView:
+    """The view of a post just stored: nothing derived yet (no snapshot, no event)."""
+    return PostView(post=post, snapshot_count=0, edit_count=0, latest=None)
+
+
 def get(*, session: Session, post_id: str) -> PostView:
     """The post with this ID (as typed by a person, normalised), or NotFound."""
     canonical = normalize_id(post_id)

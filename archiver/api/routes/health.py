@@ -17,7 +17,8 @@ router = APIRouter(tags=["operations"])
 
 @router.get("/healthz", response_model=Health, responses={503: {"model": Health}})
 def healthz(request: Request) -> JSONResponse:
-    """200 when the database answers; 503 otherwise. Names the Chromium in use."""
+    """200 when the database answers (and this process's capture worker, if it runs one, is
+    running); 503 otherwise. Names the Chromium in use."""
     try:
         ping(request.app.state.engine)
         database = "ok"
@@ -27,9 +28,9 @@ def healthz(request: Request) -> JSONResponse:
     chromium = request.app.state.chromium
     if chromium is not None and not chromium.exists():
         chromium = None
-    ok = database == "ok"
+    worker = request.app.state.worker
     degraded: list[str] = []
-    if ok:
+    if database == "ok":
         with request.app.state.session_factory() as session:
             degraded = [
                 platform.value
@@ -37,7 +38,7 @@ def healthz(request: Request) -> JSONResponse:
                     session, now=request.app.state.clock(), settings=request.app.state.settings
                 )
             ]
-    worker = request.app.state.worker
+    ok = database == "ok" and (worker is None or worker.running)
     health = Health(
         status="ok" if ok else "unavailable",
         version=archiver.__version__,

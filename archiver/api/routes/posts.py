@@ -90,7 +90,11 @@ def submit_post(
         submitted_by=key.id,
         now=now,
     )
-    view = posts.view(session=session, post=result.post)
+    view = (
+        posts.view_new(result.post)
+        if result.created
+        else posts.view(session=session, post=result.post)
+    )
     session.commit()  # durable before the client hears "accepted"
     if result.created:
         response.headers["Location"] = urls.post_api(result.post.id)

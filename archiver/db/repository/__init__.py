@@ -70,6 +70,12 @@ from archiver.db.repository.posts import (
     latest_snapshot,
     list_posts,
 )
+from archiver.db.repository.queue import (
+    QUEUE_COUNT_LIMIT,
+    QueueDepth,
+    posts_by_status,
+    queue_depth,
+)
 from archiver.db.repository.webhooks import (
     active_webhooks,
     add_webhook,
@@ -84,6 +90,8 @@ from archiver.db.repository.webhooks import (
 )
 
 __all__ = [
+    "QUEUE_COUNT_LIMIT",
+    "QueueDepth",
     "active_webhooks",
     "add_api_key",
     "add_article",
@@ -132,8 +140,10 @@ __all__ = [
     "platform_window",
     "posts_by_author",
     "posts_by_ids",
+    "posts_by_status",
     "posts_named",
     "posts_to_observe",
+    "queue_depth",
     "quotes_of_post",
     "recent_checks",
     "record_plain_check",

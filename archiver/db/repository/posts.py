@@ -54,6 +54,7 @@ def add_post(
         next_check_at=now,
         recheck=recheck,
         submitted_by=submitted_by,
+        tags=[],  # known to be empty: reading them later needs no query
     )
     session.add(post)
     session.flush()
@@ -62,6 +63,8 @@ def add_post(
 
 def add_tags(*, session: Session, post: Post, tags: Sequence[str]) -> None:
     """Give a post the tags it does not have yet."""
+    if not tags:
+        return
     have = {tag.tag for tag in post.tags}
     for tag in dict.fromkeys(tags):
         if tag not in have:

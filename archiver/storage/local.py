@@ -1,11 +1,10 @@
-"""Content-addressed blob storage: raw upstream bodies, WARCs, media and screenshots.
+"""Blobs in a local folder, written durably.
 
-A blob is stored under its SHA-256 and never overwritten or deleted in normal operation; the
-same bytes stored twice are one file. Writes go to a temporary file in the blob's own folder
-(``.incoming-…``), which is fsynced, renamed into place, and the folder fsynced too (and each
-folder made on the way): a crash, even a power cut, never leaves a half-written blob under a
-real name, and a blob the database names (it is stored first) is there after a restart. A
-crash mid-write can leave an ``.incoming-…`` file behind: it names nothing and is never read.
+Writes go to a temporary file in the blob's own folder (``.incoming-…``), which is fsynced,
+renamed into place, and the folder fsynced too (and each folder made on the way): a crash, even
+a power cut, never leaves a half-written blob under a real name, and a blob the database names
+(it is stored first) is there after a restart. A crash mid-write can leave an ``.incoming-…``
+file behind: it names nothing and is never read.
 """
 
 from __future__ import annotations
@@ -13,45 +12,10 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
 
-_HEX = frozenset("0123456789abcdef")
-
-
-@dataclass(frozen=True, slots=True)
-class BlobRef:
-    """A stored blob: its SHA-256 (hex) and size in bytes."""
-
-    sha256: str
-    size: int
-
-
-def sha256_hex(data: bytes) -> str:
-    """The SHA-256 of ``data``, as lower-case hex."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def is_sha256(text: str) -> bool:
-    """Whether ``text`` looks like a lower-case hex SHA-256."""
-    return len(text) == 64 and set(text) <= _HEX
-
-
-class BlobStore(Protocol):
-    """Where artifacts live; the local folder store below is the default."""
-
-    def put(self, data: bytes) -> BlobRef:
-        """Store ``data`` (once) and return its reference."""
-        ...
-
-    def get(self, sha256: str) -> bytes:
-        """The bytes stored under ``sha256``; ``FileNotFoundError`` if there are none."""
-        ...
-
-    def exists(self, sha256: str) -> bool:
-        """Whether a blob is stored under ``sha256``."""
-        ...
+from archiver.storage.base import CHUNK, BlobRef, fan_out, is_sha256, sha256_hex
 
 
 class LocalBlobStore:
@@ -60,11 +24,12 @@ class LocalBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def __repr__(self) -> str:
+        return f"LocalBlobStore({str(self.root)!r})"
+
     def path(self, sha256: str) -> Path:
         """Where the blob with this hash lives (whether or not it exists)."""
-        if not is_sha256(sha256):
-            raise ValueError(f"{sha256!r} is not a SHA-256")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / fan_out(sha256)
 
     def put(self, data: bytes) -> BlobRef:
         """Store ``data`` durably unless identical bytes are already there."""
@@ -102,6 +67,25 @@ class LocalBlobStore:
     def exists(self, sha256: str) -> bool:
         """Whether the blob is stored."""
         return self.path(sha256).is_file()
+
+    def digest(self, sha256: str) -> tuple[str, int] | None:
+        """The SHA-256 and size of the file's bytes, or ``None`` when there is no file."""
+        hasher = hashlib.sha256()
+        size = 0
+        try:
+            with self.path(sha256).open("rb") as file:
+                while chunk := file.read(CHUNK):
+                    hasher.update(chunk)
+                    size += len(chunk)
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+        return hasher.hexdigest(), size
+
+    def iter_names(self) -> Iterator[str]:
+        """Every blob file under the root (``.incoming-…`` leftovers are not blobs)."""
+        for path in self.root.glob("??/??/*"):
+            if is_sha256(path.name) and path == self.path(path.name) and path.is_file():
+                yield path.name
 
 
 def _fsync_folder(folder: Path) -> None:
