@@ -172,30 +172,50 @@ class Worker:
             return sent
 
     async def drain(self) -> int:
-        """Observe every post due now (first captures and re-checks alike), claiming at most
-        ``check_concurrency`` at a time."""
+        """Observe every post due now (first captures and re-checks alike), keeping up to
+        ``check_concurrency`` observations in flight.
+
+        Slots are refilled as observations finish (claimed in batches of at least a quarter of
+        the slots), not batch by batch: one slow answer does not hold the others' slots idle,
+        so a worker waiting on platforms' latency keeps its whole concurrency busy. The drain
+        ends when a claim finds nothing due and nothing is in flight.
+        """
         limit = max(1, self.settings.check_concurrency)
+        refill = max(1, limit // 4)
         done = 0
+        running: set[asyncio.Task[CheckSummary | None]] = set()
+        more_due = True  # the last claim filled every slot it asked for
         try:
             await asyncio.to_thread(self._release_stranded)
             while True:
-                claimed, lease = await asyncio.to_thread(self._claim, limit)
-                self._available()
-                if not claimed:
-                    return done
-                results = await asyncio.gather(
-                    *(self._observe_one(loaded, lease) for loaded in claimed),
-                    return_exceptions=False,
-                )
-                done += sum(1 for result in results if result is not None)
+                free = limit - len(running)
+                if not running or (more_due and free >= refill):
+                    claimed, lease = await asyncio.to_thread(self._claim, free)
+                    self._available()
+                    more_due = len(claimed) == free
+                    for loaded in claimed:
+                        running.add(asyncio.create_task(self._observe_one(loaded, lease)))
+                    if not running:
+                        return done
+                finished, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                done += sum(1 for task in finished if task.result() is not None)
         except UNAVAILABLE as exc:
             self._unavailable("drain", exc)
+            done += await self._finish(running)  # what is in flight records (or strands) itself
             return done
         except asyncio.CancelledError:
             # The process is stopping mid-drain (the job's task is being cancelled anyway):
             # the leases of unfinished posts run out and another drain takes them again.
+            for task in running:
+                task.cancel()
             log.info("drain stopped mid-way: the worker is shutting down")
             return done
+
+    @staticmethod
+    async def _finish(running: set[asyncio.Task[CheckSummary | None]]) -> int:
+        """Wait for the observations in flight; how many were recorded."""
+        results = await asyncio.gather(*running)
+        return sum(1 for result in results if result is not None)
 
     async def check_now(self, post_id: str) -> CheckSummary | None:
         """Observe one post at once (``archiver check``); ``None`` if another worker holds it."""

@@ -36,6 +36,9 @@ _RETRY_AFTER: Final = {
 _BODY_ERRORS: Final = {"400": "the body is not JSON", "413": "the body is over its size limit"}
 _ANY_ERRORS: Final = {"503": "the database cannot be reached now; nothing was stored"}
 _WRITE_ERRORS: Final = {"429": "the API key's write budget is spent for now"}
+#: Routes that answer without the database: /healthz reports it (its 503 is the report
+#: itself), /metrics leaves the database's figures out.
+_NO_UNAVAILABLE: Final = frozenset({"/healthz", "/metrics"})
 
 
 def _error_response(path: str, description: str) -> dict[str, Any]:
@@ -48,7 +51,7 @@ def _complete(path: str, method: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     in_api = path.startswith(urls.API + "/")
     extra: dict[str, str] = {}
-    if path != "/healthz":  # its 503 is the health report itself
+    if path not in _NO_UNAVAILABLE:
         extra |= _ANY_ERRORS
     if "requestBody" in operation:
         extra |= _BODY_ERRORS
