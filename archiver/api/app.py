@@ -26,7 +26,7 @@ from archiver.api.routes import (
     webhooks,
 )
 from archiver.chromium import find_chromium
-from archiver.config import Settings
+from archiver.config import Settings, load_settings
 from archiver.db.session import create_db_engine, create_session_factory
 from archiver.egress import Egress
 from archiver.errors import ConfigError
@@ -100,3 +100,9 @@ def create_app(
     app.include_router(pages.router)  # last: its routes are the broadest
     openapi.install(app)  # errors as problem+json, the bearer scheme (SPEC §5)
     return app
+
+
+def api_from_environment() -> FastAPI:
+    """The API alone, with settings from the environment: what each process of
+    ``archiver serve --no-worker --processes N`` runs."""
+    return create_app(load_settings(), worker=False)

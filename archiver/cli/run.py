@@ -28,9 +28,30 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from archiver.api.app import create_app
 
+    if args.processes < 1:
+        errors.print("archiver: --processes must be at least 1.")
+        return 2
+    if args.processes > 1 and not args.no_worker:
+        errors.print(
+            "archiver: --processes above 1 serves the API only: add --no-worker and run"
+            " `archiver worker` beside it."
+        )
+        return 2
     prepare(settings)
     role = "API only" if args.no_worker else "API and capture worker"
+    if args.processes > 1:
+        role += f", {args.processes} processes"
     console.print(f"Archiver {archiver.__version__} on http://{args.host}:{args.port} ({role})")
+    if args.processes > 1:  # each process builds its app from the same environment
+        uvicorn.run(
+            "archiver.api.app:api_from_environment",
+            factory=True,
+            workers=args.processes,
+            host=args.host,
+            port=args.port,
+            log_level="info",
+        )
+        return 0
     app = create_app(settings, worker=not args.no_worker)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
