@@ -32,7 +32,7 @@ def get_write_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The current time in UTC, from the app's clock (tests may pass their own)."""
     now: datetime = request.app.state.clock()
     return now
