@@ -1,4 +1,8 @@
-# Archiver with Debian's Chromium inside. Data and screenshots live on volumes.
+# Archiver with Debian's Chromium inside. Data and screenshots live on volumes (or, with
+# ARCHIVER_STORAGE_URL=s3://…, in a bucket). One image, either role (docs/deploy.md):
+#   docker run … archiver                                   API, pages and worker (SQLite)
+#   docker run … archiver archiver serve --host 0.0.0.0 --no-worker [--processes N]
+#   docker run … archiver archiver worker --host 0.0.0.0    its /healthz and /metrics on 8001
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
@@ -22,6 +26,8 @@ ENV ARCHIVER_CHROMIUM=/usr/bin/chromium \
 
 USER archiver
 VOLUME ["/data", "/screenshots"]
-EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
+EXPOSE 8000 8001
+# Healthy when the API (8000) or the worker (8001) of this container says so; HEALTHCHECK_URL
+# names another address.
+HEALTHCHECK --interval=30s --timeout=5s CMD ["python", "-c", "import os, sys, urllib.request\nfor url in os.environ.get('HEALTHCHECK_URL', 'http://127.0.0.1:8000/healthz http://127.0.0.1:8001/healthz').split():\n    try:\n        sys.exit(urllib.request.urlopen(url, timeout=4).status != 200)\n    except OSError:\n        pass\nsys.exit(1)"]
 CMD ["archiver", "serve", "--host", "0.0.0.0"]

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 import archiver
 
@@ -44,6 +44,10 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+#: The advisory lock key migrations hold on PostgreSQL (any fixed 64-bit number; "archiver").
+_LOCK = 0x61726368697665
+
+
 @contextmanager
 def migration_transaction(engine: Engine) -> Iterator[Connection]:
     """A connection in a transaction to migrate on, committed when the block ends.
@@ -52,6 +56,10 @@ def migration_transaction(engine: Engine) -> Iterator[Connection]:
     recipe for changing a table asks: a batch migration copies a table and drops the old one,
     and with foreign keys on, that drop deletes (or nulls) every row referring to it — rebuilding
     ``events`` in 0005 took every webhook delivery with it.
+
+    On PostgreSQL the transaction first takes an advisory lock: processes that start together
+    (API processes and workers of one installation) migrate one after another, and those
+    after the first find nothing left to do.
     """
     with engine.connect() as connection:
         sqlite = engine.dialect.name == "sqlite"
@@ -59,6 +67,8 @@ def migration_transaction(engine: Engine) -> Iterator[Connection]:
             _pragma(connection, "foreign_keys=OFF")
         try:
             with connection.begin():
+                if engine.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
                 yield connection
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
