@@ -3,30 +3,47 @@
 The emulator runs as its own process (as the platforms would); this process runs one capture
 worker on a fresh SQLite database, submits N posts (spread over X, Mastodon, Truth Social and
 Bluesky) and drains them. Peak memory is the largest summed PSS of this process and its
-children (the Playwright driver and Chromium), sampled every 50 ms.
+children (the Playwright driver and Chromium; not the emulator), sampled every 50 ms.
 
-    .venv/bin/python bench/capture.py [--posts 200] [--screenshot-posts 60]
+The raw limit, measured in the same run from the emulator's request log of Archiver's drain:
+data only, the upstream GETs the captures made (API calls and media) sent again by plain httpx
+(as many at a time as the worker, ``ARCHIVER_CHECK_CONCURRENCY``); with screenshots, the embed
+pages Archiver's browser loaded, loaded again and shot by plain Playwright with ``--concurrency``
+pages (see rawlimits.py), and its peak memory. Archiver/raw is the share of it Archiver reaches.
+
+    .venv/bin/python bench/capture.py [--posts 200] [--screenshot-posts 60] [--concurrency 4]
+        [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from rawlimits import (
+    Record,
+    chromium_path,
+    clear_log,
+    machine_line,
+    peak_memory,
+    raw_screenshots,
+    read_log,
+    replay,
+)
+from sqlalchemy import func, select
 
+from archiver.browser import CardData
 from archiver.config import load_settings
 from archiver.db import migrate
+from archiver.db.models import Post
 from archiver.db.session import create_db_engine, create_session_factory, transaction
 from archiver.domain import PostStatus
 from archiver.services import submissions
@@ -67,39 +84,11 @@ def seed(control: str, count: int) -> list[str]:
     return urls
 
 
-def _pss_bytes(pid: int) -> int:
-    """Proportional set size: shared pages divided among the processes sharing them."""
-    for line in (Path("/proc") / str(pid) / "smaps_rollup").read_text().splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
-def tree_memory_bytes(pid: int) -> int:
-    """Memory of a process and all its descendants (Linux /proc), as summed PSS.
-
-    Summed RSS would count the pages Chromium's processes share once per process.
-    """
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(entry.name))
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        with contextlib.suppress(OSError):
-            total += _pss_bytes(current)
-        stack.extend(children.get(current, []))
-    return total
-
-
-def run(overrides: str, urls: list[str], *, screenshots: bool) -> tuple[float, int, int]:
-    """Capture every URL once; return (seconds, live posts, peak RSS bytes)."""
+def run(
+    overrides: str, urls: list[str], *, screenshots: bool, concurrency: int, pid: int
+) -> tuple[float, int, int]:
+    """Capture every URL once; return (seconds, live posts, peak PSS bytes). ``pid`` is the
+    emulator's, left out of the memory."""
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings(
             database_url=f"sqlite:///{folder}/archive.db",
@@ -107,23 +96,13 @@ def run(overrides: str, urls: list[str], *, screenshots: bool) -> tuple[float, i
             screenshots_dir=Path(folder) / "screenshots",
             upstream_overrides=overrides,
             screenshots=screenshots,
+            capture_concurrency=concurrency,
         )
         engine = create_db_engine(settings.database_url)
         migrate.upgrade(engine)
         with transaction(create_session_factory(engine, write=True)) as session:
             for url in urls:
                 submissions.submit_post(session=session, url=url, now=datetime.now(UTC))
-        peak = 0
-        stop = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not stop.is_set():
-                peak = max(peak, tree_memory_bytes(os.getpid()))
-                time.sleep(0.05)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
 
         async def drain() -> float:
             worker = Worker(settings, clock=lambda: datetime.now(UTC))
@@ -135,49 +114,99 @@ def run(overrides: str, urls: list[str], *, screenshots: bool) -> tuple[float, i
             await worker.stop()
             return elapsed
 
-        elapsed = asyncio.run(drain())
-        stop.set()
-        sampler.join()
+        with peak_memory(os.getpid(), skip=[pid]) as peak:
+            elapsed = asyncio.run(drain())
         with engine.connect() as connection:
-            from sqlalchemy import func, select
-
-            from archiver.db.models import Post
-
             live = connection.execute(
                 select(func.count()).select_from(Post).where(Post.status == PostStatus.LIVE)
             ).scalar_one()
         engine.dispose()
-        return elapsed, live, peak
+        return elapsed, live, peak[0]
 
 
-def _warm_card():  # type: ignore[no-untyped-def]
-    from archiver.browser import CardData
-
+def _warm_card() -> CardData:
     now = datetime.now(UTC)
     return CardData("X", "warm", "warm", now, "warm-up", now, "https://x.com/warm/status/1")
 
 
+def raw_line(
+    records: list[Record],
+    urls: list[str],
+    overrides: str,
+    *,
+    rate: float,
+    peak: int,
+    shots: bool,
+    concurrency: int,
+) -> str:
+    """The raw limit of the drain just made (at ``rate`` posts/s), and Archiver's share of it."""
+    if not shots:
+        raw = replay(records, overrides, load_settings().check_concurrency)
+        per = raw.count / len(urls)
+        raw_rate = raw.rate / per
+        return (
+            f"  raw httpx {raw.count:>6} requests  {raw.seconds:7.2f} s  {raw.rate:7.1f}"
+            f" requests/s = {raw_rate:7.1f} posts/s ({per:.2f} requests each, {raw.failed}"
+            f" failed)  Archiver/raw {rate / raw_rate:.2f}"
+        )
+    pages = raw_screenshots(records, urls, overrides, concurrency)
+    return (
+        f"  raw Playwright {pages.count:>4} pages  {pages.seconds:7.2f} s  {pages.rate:7.1f}"
+        f" posts/s ({concurrency} pages, {pages.failed} failed)  peak memory (PSS)"
+        f" {pages.peak_bytes / 2**20:6.0f} MiB  Archiver/raw {rate / pages.rate:.2f},"
+        f" memory {peak / pages.peak_bytes:.2f}"
+    )
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=200, help="posts captured without screenshots")
-    parser.add_argument("--screenshot-posts", type=int, default=60, help="posts with screenshots")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--posts", type=int, help="posts without screenshots (200; --quick 40)")
+    parser.add_argument("--screenshot-posts", type=int, help="posts with screenshots (60; 8)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=load_settings().capture_concurrency,
+        help="browser pages at once, Archiver's and the raw run's (ARCHIVER_CAPTURE_CONCURRENCY)",
+    )
+    parser.add_argument("--quick", action="store_true", help="a small smoke run")
     args = parser.parse_args()
+    posts = args.posts if args.posts is not None else 40 if args.quick else 200
+    screenshot_posts = args.screenshot_posts
+    if screenshot_posts is None:
+        screenshot_posts = 8 if args.quick else 60
+    print(machine_line(chromium_path() if screenshot_posts else None))
     emulator, overrides, control = start_emulator()
     try:
-        print(
-            f"machine: {platform.machine()}, {os.cpu_count()} cores,",
-            f"Python {platform.python_version()}",
-        )
         for label, count, shots in (
-            ("data only (no screenshots)", args.posts, False),
-            ("with screenshots", args.screenshot_posts, True),
+            ("data only (no screenshots)", posts, False),
+            ("with screenshots", screenshot_posts, True),
         ):
+            if not count:
+                continue
             urls = seed(control, count)
-            seconds, live, peak = run(overrides, urls, screenshots=shots)
+            clear_log(control)
+            seconds, live, peak = run(
+                overrides, urls, screenshots=shots, concurrency=args.concurrency, pid=emulator.pid
+            )
             print(
                 f"{label:<28} {count:>5} posts  {seconds:7.2f} s  {count / seconds:7.1f} posts/s"
                 f"  live {live}/{count}  peak memory (PSS) {peak / 2**20:6.0f} MiB"
             )
+            try:
+                records = read_log(control)
+            except OverflowError as exc:
+                print(f"  raw limit not measured: {exc} (use fewer posts)", flush=True)
+                continue
+            line = raw_line(
+                records,
+                urls,
+                overrides,
+                rate=count / seconds,
+                peak=peak,
+                shots=shots,
+                concurrency=args.concurrency,
+            )
+            print(line, flush=True)
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)
