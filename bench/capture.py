@@ -24,8 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 from rawlimits import (
@@ -52,18 +55,31 @@ from archiver.worker import Worker
 PLATFORMS = ("x", "mastodon", "truthsocial", "bluesky")
 
 
-def start_emulator() -> tuple[subprocess.Popen[str], str, str]:
-    """Run ``python -m archiver.emulator``; return it, its overrides and its control URL."""
+class Emulator(NamedTuple):
+    """The emulator's process, its ``ARCHIVER_UPSTREAM_OVERRIDES`` and its control API URL."""
+
+    process: subprocess.Popen[str]
+    overrides: str
+    control: str
+
+
+@contextmanager
+def running_emulator() -> Iterator[Emulator]:
+    """Run ``python -m archiver.emulator`` until the block ends."""
     process = subprocess.Popen(
         [sys.executable, "-m", "archiver.emulator"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    assert process.stdout is not None
-    overrides = process.stdout.readline().strip().split("=", 1)[1]
-    control = process.stdout.readline().strip().split(": ", 1)[1]
-    return process, overrides, control
+    try:
+        assert process.stdout is not None
+        overrides = process.stdout.readline().strip().split("=", 1)[1]
+        control = process.stdout.readline().strip().split(": ", 1)[1]
+        yield Emulator(process, overrides, control)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def seed(control: str, count: int) -> list[str]:
@@ -175,8 +191,7 @@ def main() -> int:
     if screenshot_posts is None:
         screenshot_posts = 8 if args.quick else 60
     print(machine_line(chromium_path() if screenshot_posts else None))
-    emulator, overrides, control = start_emulator()
-    try:
+    with running_emulator() as (emulator, overrides, control):
         for label, count, shots in (
             ("data only (no screenshots)", posts, False),
             ("with screenshots", screenshot_posts, True),
@@ -207,9 +222,6 @@ def main() -> int:
                 concurrency=args.concurrency,
             )
             print(line, flush=True)
-    finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
     return 0
 
 

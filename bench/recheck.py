@@ -28,7 +28,7 @@ from sqlalchemy import func, select, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from capture import seed, start_emulator
+from capture import running_emulator, seed
 from rawlimits import LOG_CAP, Record, Timed, clear_log, machine_line, read_log, replay
 
 from archiver.config import load_settings
@@ -120,8 +120,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     args = parser.parse_args()
     posts = args.posts if args.posts is not None else 200 if args.quick else 2000
-    emulator, overrides, control = start_emulator()
-    try:
+    with running_emulator() as (_, overrides, control):
         print(machine_line())
         urls = seed(control, posts)
         with tempfile.TemporaryDirectory() as folder:
@@ -130,9 +129,6 @@ def main() -> int:
                 seconds, rechecks, records = run(overrides, control, urls, url, Path(folder))
                 raw = replay(records, overrides, CONCURRENCY)
                 print(report(url.split(":", 1)[0], rechecks, seconds, len(records), raw))
-    finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
     return 0
 
 

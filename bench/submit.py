@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import shutil
 import socket
@@ -33,6 +32,10 @@ import httpx
 from sqlalchemy import text
 
 from archiver.db.session import create_db_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from rawlimits import machine_line
 
 #: A bare ASGI app: what uvicorn alone can answer on this machine.
 RAW_APP = """
@@ -184,18 +187,7 @@ def main() -> int:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench/submit.py needs wrk: apt-get install wrk")
-    model = next(
-        (
-            row.split(":", 1)[1].strip()
-            for row in Path("/proc/cpuinfo").read_text().splitlines()
-            if row.startswith("model name")
-        ),
-        platform.machine(),
-    )
-    print(
-        f"machine: {model}, {os.cpu_count()} cores, Python {platform.python_version()};"
-        f" wrk {args.connections} connections, {args.seconds} s per row"
-    )
+    print(f"{machine_line()}; wrk {args.connections} connections, {args.seconds} s per row")
     print(f"{'server':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'errors':>7}")
     for processes in (int(n) for n in args.processes.split(",")):
         with tempfile.TemporaryDirectory() as name:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,8 @@ from sqlalchemy import Engine, func, select, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from capture import seed, start_emulator
+from capture import running_emulator, seed
+from rawlimits import machine_line
 
 from archiver.config import load_settings
 from archiver.db import migrate
@@ -182,10 +182,8 @@ def main() -> int:
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
     latencies = [float(n) for n in args.latency.split(",")]
-    emulator, overrides, control = start_emulator()
-    try:
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores,", end=" ")
-        print(f"Python {platform.python_version()}; {args.posts} posts")
+    with running_emulator() as (_, overrides, control):
+        print(f"{machine_line()}; {args.posts} posts")
         urls = seed(control, args.posts)
         with tempfile.TemporaryDirectory() as folder:
             engine = prepare(args.database_url, overrides, urls, Path(folder))
@@ -217,9 +215,6 @@ def main() -> int:
                     )
             set_latency(control, 0)
             engine.dispose()
-    finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
     return 0
 
 
