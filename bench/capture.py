@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import httpx
 from rawlimits import (
@@ -41,10 +41,10 @@ from rawlimits import (
     read_log,
     replay,
 )
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 
 from archiver.browser import CardData
-from archiver.config import load_settings
+from archiver.config import Settings, load_settings
 from archiver.db import migrate
 from archiver.db.models import Post
 from archiver.db.session import create_db_engine, create_session_factory, transaction
@@ -82,6 +82,28 @@ def running_emulator() -> Iterator[Emulator]:
         process.wait(timeout=10)
 
 
+def fresh_archive(urls: list[str], folder: Path, **options: Any) -> tuple[Settings, Engine]:
+    """Settings of an archive in ``folder`` (or in ``database_url``, emptied first), migrated,
+    with every URL submitted; and its engine."""
+    settings = load_settings(
+        **{
+            "database_url": f"sqlite:///{folder}/archive.db",
+            "data_dir": folder,
+            "screenshots_dir": folder / "screenshots",
+            **options,
+        }
+    )
+    engine = create_db_engine(settings.database_url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    migrate.upgrade(engine)
+    with transaction(create_session_factory(engine, write=True)) as session:
+        for url in urls:
+            submissions.submit_post(session=session, url=url, now=datetime.now(UTC))
+    return settings, engine
+
+
 def seed(control: str, count: int) -> list[str]:
     """Create ``count`` posts, round-robin over the platforms; return their URLs."""
     urls = []
@@ -106,19 +128,13 @@ def run(
     """Capture every URL once; return (seconds, live posts, peak PSS bytes). ``pid`` is the
     emulator's, left out of the memory."""
     with tempfile.TemporaryDirectory() as folder:
-        settings = load_settings(
-            database_url=f"sqlite:///{folder}/archive.db",
-            data_dir=Path(folder),
-            screenshots_dir=Path(folder) / "screenshots",
+        settings, engine = fresh_archive(
+            urls,
+            Path(folder),
             upstream_overrides=overrides,
             screenshots=screenshots,
             capture_concurrency=concurrency,
         )
-        engine = create_db_engine(settings.database_url)
-        migrate.upgrade(engine)
-        with transaction(create_session_factory(engine, write=True)) as session:
-            for url in urls:
-                submissions.submit_post(session=session, url=url, now=datetime.now(UTC))
 
         async def drain() -> float:
             worker = Worker(settings, clock=lambda: datetime.now(UTC))

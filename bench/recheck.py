@@ -24,22 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from capture import running_emulator, seed
+from capture import fresh_archive, running_emulator, seed
 from rawlimits import LOG_CAP, Record, Timed, clear_log, machine_line, read_log, replay
 
-from archiver.config import load_settings
-from archiver.db import migrate
 from archiver.db.models import Check, Post
-from archiver.db.session import (
-    create_db_engine,
-    create_session_factory,
-    transaction,
-)
-from archiver.services import submissions
 from archiver.worker import Worker
 
 CONCURRENCY = 64
@@ -50,22 +42,14 @@ def run(
 ) -> tuple[float, int, list[Record]]:
     """Capture every URL, then time one drain re-checking all of them; return its seconds,
     the re-checks it made and the upstream requests they sent (the emulator's log)."""
-    settings = load_settings(
+    settings, engine = fresh_archive(
+        urls,
+        folder,
         database_url=database_url,
-        data_dir=folder,
-        screenshots_dir=folder / "screenshots",
         upstream_overrides=overrides,
         screenshots=False,
         check_concurrency=CONCURRENCY,
     )
-    engine = create_db_engine(settings.database_url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    migrate.upgrade(engine)
-    with transaction(create_session_factory(engine, write=True)) as session:
-        for url in urls:
-            submissions.submit_post(session=session, url=url, now=datetime.now(UTC))
 
     def make_due(*where: Any) -> None:
         with engine.begin() as connection:

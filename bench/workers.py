@@ -31,18 +31,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, func, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from capture import running_emulator, seed
+from capture import fresh_archive, running_emulator, seed
 from rawlimits import machine_line
 
-from archiver.config import load_settings
-from archiver.db import migrate
 from archiver.db.models import Check, Post
-from archiver.db.session import create_db_engine, create_session_factory, transaction
-from archiver.services import submissions
 
 
 def prepare(database_url: str, overrides: str, urls: list[str], folder: Path) -> Engine:
@@ -51,22 +47,15 @@ def prepare(database_url: str, overrides: str, urls: list[str], folder: Path) ->
 
     from archiver.worker import Worker
 
-    settings = load_settings(
+    settings, engine = fresh_archive(
+        urls,
+        folder,
         database_url=database_url,
-        data_dir=folder,
-        screenshots_dir=folder / "screenshots",
         upstream_overrides=overrides,
         screenshots=False,
         check_concurrency=64,
         recheck_schedule="1d",
     )
-    engine = create_db_engine(settings.database_url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    migrate.upgrade(engine)
-    with transaction(create_session_factory(engine, write=True)) as session:
-        for url in urls:
-            submissions.submit_post(session=session, url=url, now=datetime.now(UTC))
 
     async def first_captures() -> None:
         worker = Worker(settings, clock=lambda: datetime.now(UTC))
