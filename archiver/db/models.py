@@ -79,18 +79,26 @@ class ApiKey(Base):
 
 
 class Post(Base):
-    """A post somebody asked us to keep. ``post_key`` is unique per platform (see ``PostRef``)."""
+    """A post somebody asked us to keep. ``post_key`` is unique per platform (see ``PostRef``).
+
+    Indexes, by the queries they serve (``docs/benchmarks.md``, "Database at 1,000,000
+    posts"): ``next_check_at`` picks due checks (and counts the queue); ``(submitted_at,
+    id)`` pages posts newest first, ``(status, …)`` and ``(platform, …)`` the same filtered
+    by status or platform; ``status`` alone counts posts by status.
+    """
 
     __tablename__ = "posts"
     __table_args__ = (
         UniqueConstraint("platform", "post_key"),
         Index("ix_posts_submitted_at_id", "submitted_at", "id"),
+        Index("ix_posts_status_submitted_at_id", "status", "submitted_at", "id"),
+        Index("ix_posts_platform_submitted_at_id", "platform", "submitted_at", "id"),
     )
 
     id: Mapped[str] = _id_column()
     url: Mapped[str] = mapped_column(Text)
     canonical_url: Mapped[str] = mapped_column(Text)
-    platform: Mapped[Platform] = mapped_column(StrEnumType(Platform), index=True)
+    platform: Mapped[Platform] = mapped_column(StrEnumType(Platform))
     platform_post_id: Mapped[str] = mapped_column(String(512))
     post_key: Mapped[str] = mapped_column(String(600))
     host: Mapped[str | None] = mapped_column(String(253))
@@ -122,11 +130,13 @@ class PostTag(Base):
     """A tag an archivist gave a post."""
 
     __tablename__ = "post_tags"
+    # The primary key finds a post's tags; this index a tag's posts, without the table.
+    __table_args__ = (Index("ix_post_tags_tag_post_id", "tag", "post_id"),)
 
     post_id: Mapped[str] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
-    tag: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
 class Snapshot(Base):
@@ -176,7 +186,8 @@ class Check(Base):
 
     id: Mapped[str] = _id_column()
     post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
-    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Indexed alone for the checks of the last minutes of every post (the anomaly guard).
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     outcome: Mapped[CheckOutcome] = mapped_column(StrEnumType(CheckOutcome))
     reason: Mapped[PostStatus | None] = mapped_column(StrEnumType(PostStatus))
     error: Mapped[str | None] = mapped_column(Text)
@@ -196,11 +207,14 @@ class Event(Base):
     """A confirmed change of a post: an edit, a disappearance, or a restoration."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_post_id_confirmed_at", "post_id", "confirmed_at"),)
+    __table_args__ = (
+        Index("ix_events_post_id_confirmed_at", "post_id", "confirmed_at"),
+        Index("ix_events_kind_confirmed_at", "kind", "confirmed_at"),
+    )
 
     id: Mapped[str] = _id_column()
     post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
-    kind: Mapped[EventKind] = mapped_column(StrEnumType(EventKind), index=True)
+    kind: Mapped[EventKind] = mapped_column(StrEnumType(EventKind))
     before_snapshot_id: Mapped[str | None] = mapped_column(
         ForeignKey("snapshots.id", ondelete="SET NULL")
     )

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from archiver.db.models import Article, ArticlePost, Post, Quote
+from archiver.db.repository.keyset import older_than
 
 
 def add_article(*, session: Session, article: Article) -> Article:
@@ -29,10 +30,7 @@ def list_articles(
     """Articles, newest first, after the ``(submitted_at, id)`` keyset cursor."""
     query = select(Article)
     if after is not None:
-        at, article_id = after
-        query = query.where(
-            (Article.submitted_at < at) | ((Article.submitted_at == at) & (Article.id < article_id))
-        )
+        query = query.where(older_than(Article.submitted_at, Article.id, after))
     query = query.order_by(Article.submitted_at.desc(), Article.id.desc()).limit(limit)
     return list(session.scalars(query))
 

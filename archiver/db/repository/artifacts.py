@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archiver.db.models import Article, Check, Post, PostTag, Snapshot
@@ -18,8 +18,8 @@ BATCH = 1000
 def export_post_ids(*, session: Session, tag: str | None = None) -> list[str]:
     """The IDs of every post (or every post with ``tag``), oldest submission first."""
     query = select(Post.id)
-    if tag is not None:
-        query = query.where(exists().where(PostTag.post_id == Post.id, PostTag.tag == tag))
+    if tag is not None:  # the tag's posts (``ix_post_tags_tag_post_id``), not a walk of all
+        query = query.where(Post.id.in_(select(PostTag.post_id).where(PostTag.tag == tag)))
     return list(session.scalars(query.order_by(Post.submitted_at, Post.id)))
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from archiver.db.models import (
@@ -14,6 +14,7 @@ from archiver.db.models import (
     Post,
     Snapshot,
 )
+from archiver.db.repository.keyset import older_than
 from archiver.domain import CheckOutcome, PostStatus
 
 
@@ -131,10 +132,7 @@ def list_checks(
     """A post's checks, newest first, after the ``(checked_at, id)`` keyset cursor."""
     query = select(Check).where(Check.post_id == post_id)
     if after is not None:
-        at, check_id = after
-        query = query.where(
-            or_(Check.checked_at < at, and_(Check.checked_at == at, Check.id < check_id))
-        )
+        query = query.where(older_than(Check.checked_at, Check.id, after))
     query = query.order_by(Check.checked_at.desc(), Check.id.desc()).limit(limit)
     return list(session.scalars(query))
 

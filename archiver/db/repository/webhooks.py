@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from archiver.db.models import (
@@ -15,6 +15,7 @@ from archiver.db.models import (
     Webhook,
     WebhookDelivery,
 )
+from archiver.db.repository.keyset import older_than
 
 
 def add_webhook(
@@ -152,12 +153,6 @@ def list_webhook_deliveries(
     """A webhook's deliveries, newest first, after the ``(created_at, id)`` keyset cursor."""
     query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
     if after is not None:
-        at, delivery_id = after
-        query = query.where(
-            or_(
-                WebhookDelivery.created_at < at,
-                and_(WebhookDelivery.created_at == at, WebhookDelivery.id < delivery_id),
-            )
-        )
+        query = query.where(older_than(WebhookDelivery.created_at, WebhookDelivery.id, after))
     query = query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
     return list(session.scalars(query.limit(limit)))
