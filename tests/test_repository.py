@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from archiver.db import repository
-from archiver.db.models import Snapshot
+from archiver.db.models import Event, Snapshot
 from archiver.db.session import create_session_factory, transaction
+from archiver.domain import EventKind
+from archiver.services import posts as services_posts
 from archiver.services import submissions
 
 NOON = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
@@ -62,3 +64,43 @@ def test_posts_to_observe_of_nothing_asks_nothing(engine: Engine) -> None:
     """An empty batch is an empty answer."""
     with create_session_factory(engine)() as session:
         assert repository.posts_to_observe(session=session, post_ids=[]) == []
+
+
+def test_a_page_of_posts_is_counted_as_each_post_alone(engine: Engine) -> None:
+    """A page's snapshot and edit counts and newest snapshots, read for the whole page at
+    once, are what the one-post reads give for each post."""
+    writes = create_session_factory(engine, write=True)
+    with transaction(writes) as session:
+        ids = [
+            submissions.submit_post(
+                session=session, url=f"https://x.com/clerk/status/{n}", now=NOON
+            ).post.id
+            for n in (201, 202, 203)
+        ]
+        edited, gone, never = ids
+        for snapshot in (
+            _snapshot(edited, "CCCCCCCCCCC1", NOON, "before"),
+            _snapshot(edited, "CCCCCCCCCCC2", NOON + timedelta(hours=1), "after"),
+            _snapshot(gone, "DDDDDDDDDDD1", NOON, "only"),
+        ):
+            repository.add_snapshot(session=session, snapshot=snapshot)
+        for post_id, kind in ((edited, EventKind.EDITED), (gone, EventKind.DELETED)):
+            session.add(
+                Event(post_id=post_id, kind=kind, first_observed_at=NOON, confirmed_at=NOON)
+            )
+
+    with create_session_factory(engine)() as session:
+        posts = [repository.get_post(session=session, post_id=post_id) for post_id in ids]
+        page = services_posts.page_views(session=session, posts=[p for p in posts if p])
+        alone = [services_posts.view(session=session, post=p) for p in posts if p]
+
+    def figures(view: services_posts.PostView) -> tuple[str, int, int, str | None]:
+        latest = view.latest.id if view.latest else None
+        return view.post.id, view.snapshot_count, view.edit_count, latest
+
+    assert [figures(v) for v in page] == [figures(v) for v in alone]
+    assert [figures(v) for v in page] == [
+        (edited, 2, 1, "CCCCCCCCCCC2"),
+        (gone, 1, 0, "DDDDDDDDDDD1"),
+        (never, 0, 0, None),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -45,6 +46,22 @@ def view(*, session: Session, post: Post) -> PostView:
     )
 
 
+def page_views(*, session: Session, posts: Sequence[Post]) -> list[PostView]:
+    """Views of a page of posts: three queries for the whole page, not three per post."""
+    ids = [post.id for post in posts]
+    counts = repository.post_counts(session=session, post_ids=ids)
+    latest = repository.newest_snapshots(session=session, post_ids=ids)
+    return [
+        PostView(
+            post=post,
+            snapshot_count=counts.get(post.id, (0, 0))[0],
+            edit_count=counts.get(post.id, (0, 0))[1],
+            latest=latest.get(post.id),
+        )
+        for post in posts
+    ]
+
+
 def view_new(post: Post) -> PostView:
     """The view of a post just stored: nothing derived yet (no snapshot, no event)."""
     return PostView(post=post, snapshot_count=0, edit_count=0, latest=None)
@@ -77,6 +94,6 @@ def page(
     )
     more = len(posts) > limit
     posts = posts[:limit]
-    views = [view(session=session, post=post) for post in posts]
+    views = page_views(session=session, posts=posts)
     last = posts[-1] if more and posts else None
     return views, encode_cursor(last.submitted_at, last.id) if last else None

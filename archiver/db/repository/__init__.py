@@ -52,6 +52,7 @@ from archiver.db.repository.observations import (
     lease_post,
     list_checks,
     list_snapshots,
+    newest_snapshots,
     posts_to_observe,
     recent_checks,
     record_plain_check,
@@ -69,6 +70,7 @@ from archiver.db.repository.posts import (
     get_post,
     latest_snapshot,
     list_posts,
+    post_counts,
 )
 from archiver.db.repository.queue import (
     QUEUE_COUNT_LIMIT,
@@ -137,7 +139,9 @@ __all__ = [
     "list_webhook_deliveries",
     "list_webhooks",
     "name_post",
+    "newest_snapshots",
     "platform_window",
+    "post_counts",
     "posts_by_author",
     "posts_by_ids",
     "posts_by_status",

@@ -49,14 +49,10 @@ def claim_due_posts(
     return ids
 
 
-def posts_to_observe(
-    *, session: Session, post_ids: Sequence[str]
-) -> list[tuple[Post, Snapshot | None]]:
-    """The posts with these IDs (in that order, the missing left out), each with its newest
-    snapshot: two queries for a whole claimed batch."""
+def newest_snapshots(*, session: Session, post_ids: Sequence[str]) -> dict[str, Snapshot]:
+    """The newest snapshot of each of these posts that has one, in one query."""
     if not post_ids:
-        return []
-    posts = {post.id: post for post in session.scalars(select(Post).where(Post.id.in_(post_ids)))}
+        return {}
     rank = (
         func.row_number()
         .over(
@@ -67,10 +63,21 @@ def posts_to_observe(
     )
     ranked = select(Snapshot, rank).where(Snapshot.post_id.in_(post_ids)).subquery()
     newest = aliased(Snapshot, ranked)
-    latest = {
+    return {
         snapshot.post_id: snapshot
         for snapshot in session.scalars(select(newest).where(ranked.c.rank == 1))
     }
+
+
+def posts_to_observe(
+    *, session: Session, post_ids: Sequence[str]
+) -> list[tuple[Post, Snapshot | None]]:
+    """The posts with these IDs (in that order, the missing left out), each with its newest
+    snapshot: two queries for a whole claimed batch."""
+    if not post_ids:
+        return []
+    posts = {post.id: post for post in session.scalars(select(Post).where(Post.id.in_(post_ids)))}
+    latest = newest_snapshots(session=session, post_ids=post_ids)
     return [(posts[post_id], latest.get(post_id)) for post_id in post_ids if post_id in posts]
 
 

@@ -237,6 +237,34 @@ def count_events(*, session: Session, post_id: str, kind: EventKind) -> int:
     )
 
 
+def post_counts(*, session: Session, post_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Each post's snapshot count and count of ``edited`` events (posts without either left
+    out): two grouped queries for a whole page, each over the posts' own rows."""
+    if not post_ids:
+        return {}
+    snapshots: dict[str, int] = {
+        row[0]: row[1]
+        for row in session.execute(
+            select(Snapshot.post_id, func.count())
+            .where(Snapshot.post_id.in_(post_ids))
+            .group_by(Snapshot.post_id)
+        )
+    }
+    edits: dict[str, int] = {
+        row[0]: row[1]
+        for row in session.execute(
+            select(Event.post_id, func.count(case((Event.kind == EventKind.EDITED, 1))))
+            .where(Event.post_id.in_(post_ids))
+            .group_by(Event.post_id)
+        )
+    }
+    return {
+        post_id: (snapshots.get(post_id, 0), edits.get(post_id, 0))
+        for post_id in post_ids
+        if post_id in snapshots or post_id in edits
+    }
+
+
 def latest_snapshot(*, session: Session, post_id: str) -> Snapshot | None:
     """A post's newest snapshot, or ``None`` before its first capture."""
     return session.scalars(
