@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import datetime, timedelta
@@ -175,47 +176,59 @@ class Worker:
         """Observe every post due now (first captures and re-checks alike), keeping up to
         ``check_concurrency`` observations in flight.
 
-        Slots are refilled as observations finish (claimed in batches of at least a quarter of
-        the slots), not batch by batch: one slow answer does not hold the others' slots idle,
-        so a worker waiting on platforms' latency keeps its whole concurrency busy. The drain
-        ends when a claim finds nothing due and nothing is in flight.
+        Posts are claimed ``check_concurrency`` at a time (one transaction each) into a backlog
+        that refills the slots as observations finish: one slow answer does not hold the other
+        slots idle, so a worker waiting on platforms' latency keeps its whole concurrency busy.
+        The drain ends when a claim finds nothing due and nothing is in flight.
         """
         limit = max(1, self.settings.check_concurrency)
-        refill = max(1, limit // 4)
         done = 0
-        running: set[asyncio.Task[CheckSummary | None]] = set()
-        more_due = True  # the last claim filled every slot it asked for
+        backlog: deque[tuple[tuple[Post, Snapshot | None], datetime]] = deque()
+        # Observations in flight, and their results as each finishes (one queue: waiting on
+        # the whole set of tasks at every completion costs more than the observations).
+        running: set[asyncio.Task[None]] = set()
+        finished: asyncio.Queue[CheckSummary | None] = asyncio.Queue()
+        in_flight = 0  # started and not yet taken from ``finished``
+        more_due = True  # the last claim got every post it asked for
+
+        async def observe_one(loaded: tuple[Post, Snapshot | None], lease: datetime) -> None:
+            result = None
+            try:
+                result = await self._observe_one(loaded, lease)
+            finally:
+                finished.put_nowait(result)
+
         try:
             await asyncio.to_thread(self._release_stranded)
             while True:
-                free = limit - len(running)
-                if not running or (more_due and free >= refill):
-                    claimed, lease = await asyncio.to_thread(self._claim, free)
+                if not backlog and (more_due or not in_flight):
+                    claimed, lease = await asyncio.to_thread(self._claim, limit)
                     self._available()
-                    more_due = len(claimed) == free
-                    for loaded in claimed:
-                        running.add(asyncio.create_task(self._observe_one(loaded, lease)))
-                    if not running:
-                        return done
-                finished, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                done += sum(1 for task in finished if task.result() is not None)
+                    more_due = len(claimed) == limit
+                    backlog.extend((loaded, lease) for loaded in claimed)
+                while backlog and in_flight < limit:
+                    task = asyncio.create_task(observe_one(*backlog.popleft()))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                    in_flight += 1
+                if not in_flight:
+                    return done
+                done += await finished.get() is not None
+                in_flight -= 1
         except UNAVAILABLE as exc:
             self._unavailable("drain", exc)
-            done += await self._finish(running)  # what is in flight records (or strands) itself
+            # What is in flight records itself (or is given back when the database returns).
+            await asyncio.gather(*running)
+            while not finished.empty():
+                done += finished.get_nowait() is not None
             return done
         except asyncio.CancelledError:
             # The process is stopping mid-drain (the job's task is being cancelled anyway):
-            # the leases of unfinished posts run out and another drain takes them again.
+            # the leases of unfinished and waiting posts run out and another drain takes them.
             for task in running:
                 task.cancel()
             log.info("drain stopped mid-way: the worker is shutting down")
             return done
-
-    @staticmethod
-    async def _finish(running: set[asyncio.Task[CheckSummary | None]]) -> int:
-        """Wait for the observations in flight; how many were recorded."""
-        results = await asyncio.gather(*running)
-        return sum(1 for result in results if result is not None)
 
     async def check_now(self, post_id: str) -> CheckSummary | None:
         """Observe one post at once (``archiver check``); ``None`` if another worker holds it."""
