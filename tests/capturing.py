@@ -75,3 +75,17 @@ def wacz_validate(path: Path) -> str:
     assert done.returncode == 0, output
     assert re.search(r"Validation succeeded", output), output
     return output
+
+
+def verified_clean(capsys: pytest.CaptureFixture[str]) -> int:
+    """Run ``archiver verify`` and check that it finds every artifact intact; how many it
+    checked (at least a raw body, a WARC, a photo, a screenshot and an article)."""
+    capsys.readouterr()
+    assert main(["verify"]) == 0
+    out = capsys.readouterr().out
+    found = re.search(r"Checked (\d+) artifacts", out)
+    assert found is not None, out
+    checked = int(found.group(1))
+    assert checked >= 5  # raw body, WARC, photo, screenshot, article
+    assert f"{checked} intact, 0 missing, 0 mismatched" in out
+    return checked

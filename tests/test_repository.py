@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from archiver.db import repository
 from archiver.db.models import Event, Snapshot
@@ -22,17 +23,21 @@ def _snapshot(post_id: str, snapshot_id: str, at: datetime, text: str) -> Snapsh
     )
 
 
+def _three_posts(session: Session, handle: str, first: int) -> list[str]:
+    """Submit three X posts of ``handle`` (status IDs from ``first``); their IDs."""
+    return [
+        submissions.submit_post(
+            session=session, url=f"https://x.com/{handle}/status/{n}", now=NOON
+        ).post.id
+        for n in range(first, first + 3)
+    ]
+
+
 def test_posts_to_observe_pairs_each_post_with_its_newest_snapshot(engine: Engine) -> None:
     """A batch read gives every post (in the order asked, unknown IDs left out) with its
     newest snapshot; ties in time go to the larger ID, as for one post alone."""
-    writes = create_session_factory(engine, write=True)
-    with transaction(writes) as session:
-        ids = [
-            submissions.submit_post(
-                session=session, url=f"https://x.com/mayor/status/{n}", now=NOON
-            ).post.id
-            for n in (101, 102, 103)
-        ]
+    with transaction(create_session_factory(engine, write=True)) as session:
+        ids = _three_posts(session, "mayor", 101)
         edited, tied, never = ids
         for snapshot in (
             _snapshot(edited, "AAAAAAAAAAA1", NOON, "first words"),
@@ -69,14 +74,8 @@ def test_posts_to_observe_of_nothing_asks_nothing(engine: Engine) -> None:
 def test_a_page_of_posts_is_counted_as_each_post_alone(engine: Engine) -> None:
     """A page's snapshot and edit counts and newest snapshots, read for the whole page at
     once, are what the one-post reads give for each post."""
-    writes = create_session_factory(engine, write=True)
-    with transaction(writes) as session:
-        ids = [
-            submissions.submit_post(
-                session=session, url=f"https://x.com/clerk/status/{n}", now=NOON
-            ).post.id
-            for n in (201, 202, 203)
-        ]
+    with transaction(create_session_factory(engine, write=True)) as session:
+        ids = _three_posts(session, "clerk", 201)
         edited, gone, never = ids
         for snapshot in (
             _snapshot(edited, "CCCCCCCCCCC1", NOON, "before"),

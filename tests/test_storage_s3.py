@@ -14,7 +14,6 @@ import base64
 import hashlib
 import io
 import logging
-import re
 import subprocess
 import sys
 import zipfile
@@ -384,12 +383,7 @@ def test_a_service_on_a_bucket_captures_serves_exports_and_verifies_from_it(
     package = zipfile.ZipFile(io.BytesIO(target.read_bytes()))
     warc = package.read(f"archive/snapshot-{snapshot['id']}.warc.gz")
     assert sha256(warc) == hashes["warc"]
-    capsys.readouterr()
-    assert main(["verify"]) == 0
-    out = capsys.readouterr().out
-    checked = int(re.search(r"Checked (\d+) artifacts", out).group(1))  # type: ignore[union-attr]
-    assert checked >= 5  # raw body, WARC, photo, screenshot, article
-    assert f"{checked} intact, 0 missing, 0 mismatched" in out
+    checked = capturing.verified_clean(capsys)
     no_local_artifacts(settings)
 
     raw_key = f"{PREFIX}/blobs/{fan_out(hashes['raw'])}"
