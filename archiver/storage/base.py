@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -47,6 +47,16 @@ def is_sha256(text: str) -> bool:
     return len(text) == 64 and set(text) <= _HEX
 
 
+def hash_chunks(chunks: Iterable[bytes]) -> tuple[str, int]:
+    """The SHA-256 (hex) and size of the bytes ``chunks`` give, read one chunk at a time."""
+    hasher = hashlib.sha256()
+    size = 0
+    for chunk in chunks:
+        hasher.update(chunk)
+        size += len(chunk)
+    return hasher.hexdigest(), size
+
+
 def fan_out(sha256: str) -> str:
     """A blob's place below its store's root: ``ab/cd/abcd…`` (two levels keep folders and
     listings small); ``ValueError`` for a name that is not a SHA-256."""
@@ -76,8 +86,4 @@ class BlobStore(Protocol):
     def digest(self, sha256: str) -> tuple[str, int] | None:
         """The SHA-256 and size of the bytes stored under ``sha256`` (read in chunks, never
         whole), or ``None`` when there are none."""
-        ...
-
-    def iter_names(self) -> Iterator[str]:
-        """The name of every blob stored, in no particular order."""
         ...

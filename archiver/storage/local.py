@@ -9,13 +9,12 @@ file behind: it names nothing and is never read.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
-from archiver.storage.base import CHUNK, BlobRef, fan_out, is_sha256, sha256_hex
+from archiver.storage.base import CHUNK, BlobRef, fan_out, hash_chunks, sha256_hex
 
 
 class LocalBlobStore:
@@ -70,22 +69,11 @@ class LocalBlobStore:
 
     def digest(self, sha256: str) -> tuple[str, int] | None:
         """The SHA-256 and size of the file's bytes, or ``None`` when there is no file."""
-        hasher = hashlib.sha256()
-        size = 0
         try:
             with self.path(sha256).open("rb") as file:
-                while chunk := file.read(CHUNK):
-                    hasher.update(chunk)
-                    size += len(chunk)
+                return hash_chunks(iter(partial(file.read, CHUNK), b""))
         except (FileNotFoundError, IsADirectoryError):
             return None
-        return hasher.hexdigest(), size
-
-    def iter_names(self) -> Iterator[str]:
-        """Every blob file under the root (``.incoming-…`` leftovers are not blobs)."""
-        for path in self.root.glob("??/??/*"):
-            if is_sha256(path.name) and path == self.path(path.name) and path.is_file():
-                yield path.name
 
 
 def _fsync_folder(folder: Path) -> None:

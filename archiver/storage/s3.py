@@ -35,7 +35,7 @@ from botocore.exceptions import (  # type: ignore[import-untyped]
 
 from archiver.config import Settings, split_storage_url
 from archiver.errors import ConfigError
-from archiver.storage.base import CHUNK, BlobRef, StorageError, fan_out, is_sha256
+from archiver.storage.base import CHUNK, BlobRef, StorageError, fan_out, hash_chunks
 
 T = TypeVar("T")
 
@@ -129,17 +129,6 @@ class S3Client:
         )
         self._call(f"PUT s3://{bucket}/{key}", upload)
 
-    def keys(self, bucket: str, prefix: str) -> Iterator[str]:
-        """Every key under ``prefix``, a page of a thousand at a time."""
-        pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-        iterator = iter(pages)
-        while True:
-            page = self._call(f"LIST s3://{bucket}/{prefix}", partial(next, iterator, None))
-            if page is None:
-                return
-            for entry in page.get("Contents", []):
-                yield str(entry["Key"])
-
     def check_bucket(self, bucket: str) -> None:
         """Ask for the bucket once; a ``ConfigError`` in one sentence when it cannot be used."""
         try:
@@ -205,22 +194,10 @@ class S3BlobStore:
 
     def digest(self, sha256: str) -> tuple[str, int] | None:
         """The SHA-256 and size of the object's bytes, streamed; ``None`` when there is none."""
-        hasher = hashlib.sha256()
-        size = 0
         try:
-            for chunk in self.client.chunks(self.bucket, self.key(sha256)):
-                hasher.update(chunk)
-                size += len(chunk)
+            return hash_chunks(self.client.chunks(self.bucket, self.key(sha256)))
         except FileNotFoundError:
             return None
-        return hasher.hexdigest(), size
-
-    def iter_names(self) -> Iterator[str]:
-        """Every object under this store's folder that is named like a blob."""
-        for key in self.client.keys(self.bucket, f"{self.root}/"):
-            name = key.rsplit("/", 1)[-1]
-            if is_sha256(name) and key == self.key(name):
-                yield name
 
 
 def shared_client(settings: Settings) -> S3Client:
