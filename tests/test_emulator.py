@@ -760,6 +760,86 @@ def test_seed_demo_posts_all_answer(
     assert emoji["thread"]["post"]["record"]["facets"][0]["index"]["byteStart"] > 0
 
 
+def test_reddit_listing_has_reddits_shape_and_gates(
+    server: EmulatorServer, world: World, client: httpx.Client
+) -> None:
+    """A Reddit listing is two Listings with the t3 submission; raw_json keeps text
+    unescaped; adult and gated subreddits need their cookies; closed ones answer their JSON
+    errors, unknown ids a plain JSON 404."""
+    made = world.add_post("reddit", "citydesk", "A & B <c>\n\nBody *here*", community="news")
+    raw = fetch(client, server, made.api_url)
+    assert raw.headers["content-type"].startswith("application/json")
+    first, comments = raw.json()
+    assert (first["kind"], comments["data"]["children"]) == ("Listing", [])
+    [child] = first["data"]["children"]
+    data = child["data"]
+    assert child["kind"] == "t3"
+    assert (data["id"], data["name"], data["subreddit"]) == (made.id, f"t3_{made.id}", "news")
+    assert (data["title"], data["selftext"]) == ("A & B <c>", "Body *here*")
+    assert "<em>here</em>" in data["selftext_html"]
+    assert data["permalink"] == made.url.removeprefix("https://www.reddit.com")
+    assert isinstance(data["created_utc"], float) and data["edited"] is False
+    escaped = fetch(client, server, made.api_url.replace("?raw_json=1", "")).json()
+    assert escaped[0]["data"]["children"][0]["data"]["title"] == "A &amp; B &lt;c&gt;"
+    world.set_variant("reddit", made.id, "nsfw")
+    walled = fetch(client, server, made.api_url)
+    assert walled.status_code == 302
+    assert walled.headers["location"].startswith("/over18?dest=https%3A%2F%2Fwww.reddit.com")
+    assert fetch(client, server, made.api_url, headers={"Cookie": "over18=1"}).status_code == 200
+    world.set_variant("reddit", made.id, "gated")
+    assert fetch(client, server, made.api_url).json()["reason"] == "gated"
+    for variant, status, reason in (
+        ("private_sub", 403, "private"),
+        ("quarantined", 403, "quarantined"),
+        ("banned_sub", 404, "banned"),
+    ):
+        world.set_variant("reddit", made.id, variant)
+        closed = fetch(client, server, made.api_url)
+        assert (closed.status_code, closed.json()["reason"]) == (status, reason)
+    world.set_variant("reddit", made.id, "removed_moderator")
+    removed = fetch(client, server, made.api_url).json()[0]["data"]["children"][0]["data"]
+    assert (removed["selftext"], removed["removed_by_category"]) == ("[removed]", "moderator")
+    missing = fetch(client, server, "https://www.reddit.com/comments/zzzzzzz/.json")
+    assert (missing.status_code, missing.json()) == (404, {"message": "Not Found", "error": 404})
+    world.add_failure("rate_limit", origin="https://www.reddit.com", count=1)
+    limited = fetch(client, server, made.api_url)
+    assert limited.status_code == 429
+    assert limited.headers["x-ratelimit-remaining"] == "0"
+
+
+def test_telegram_widget_shows_the_message_or_post_not_found(
+    server: EmulatorServer, world: World, client: httpx.Client
+) -> None:
+    """The t.me widget carries the message with data-post, text, photo and time; a deleted
+    message is the 200 "Post not found" widget; control can create both."""
+    made = control(
+        client,
+        server,
+        "POST",
+        "/control/posts",
+        json={
+            "platform": "telegram",
+            "handle": "citydesklive",
+            "name": "City Desk",
+            "text": "Hi & <bye>\nhttps://example.org/a",
+            "media": [{"type": "photo"}],
+        },
+    ).json()
+    assert made["url"] == f"https://t.me/citydesklive/{made['id']}"
+    page = fetch(client, server, made["api_url"])
+    assert page.headers["content-type"].startswith("text/html")
+    body = page.text
+    assert f'data-post="citydesklive/{made["id"]}"' in body
+    assert "Hi &amp; &lt;bye&gt;<br/>" in body
+    assert "background-image:url('https://cdn4.telesco.pe/file/" in body
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:]{8}\+00:00"', body)
+    assert body.rstrip().endswith("</html>")
+    control(client, server, "POST", f"/control/posts/telegram/{made['id']}/delete")
+    gone = fetch(client, server, made["api_url"])
+    assert gone.status_code == 200
+    assert '<div class="tgme_widget_message_error">Post not found</div>' in gone.text
+
+
 def test_module_entry_point_prints_the_overrides() -> None:
     """``python -m archiver.emulator`` prints the overrides line and the control URL."""
     with subprocess.Popen(

@@ -12,6 +12,9 @@ Account states look like this per platform:
 * Bluesky: ``suspended``/``takedown``/``withheld`` → getPostThread 400 NotFound, getProfile
   400 AccountTakedown; ``deactivated`` → NotFound / AccountDeactivated; ``protected`` → posts
   served with the author's ``!no-unauthenticated`` label, the embed refuses (403).
+* Reddit and Telegram: see ``reddit_json`` and ``telegram``.
+* Threads: any state but ``active`` hides every post as a deletion does (see ``threads``).
+* YouTube: see ``youtube_json``.
 """
 
 from __future__ import annotations
@@ -20,12 +23,20 @@ import re
 from datetime import datetime
 from typing import Any
 
-from archiver.emulator import idgen, links
+from archiver.emulator import idgen, links, reddit_json, telegram, threads_json, youtube_json
 from archiver.emulator.common import parse_time
 from archiver.emulator.model import ACCOUNT_ACTIONS, ACCOUNT_STATES, PLATFORMS, Account
 from archiver.emulator.tables import SideTables
 
-DEFAULT_HOSTS = {"x": "x.com", "bluesky": "bsky.app", "truthsocial": "truthsocial.com"}
+DEFAULT_HOSTS = {
+    "x": "x.com",
+    "bluesky": "bsky.app",
+    "truthsocial": "truthsocial.com",
+    "reddit": "www.reddit.com",
+    "telegram": "t.me",
+    "threads": "www.threads.com",
+    "youtube": "www.youtube.com",
+}
 _HANDLES = {
     "x": re.compile(r"[A-Za-z0-9_]{1,15}"),
     "mastodon": re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?"),
@@ -33,6 +44,10 @@ _HANDLES = {
     "bluesky": re.compile(
         r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z][a-zA-Z0-9-]*"
     ),
+    "reddit": re.compile(r"[A-Za-z0-9_-]{3,20}"),
+    "telegram": re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}"),
+    "threads": re.compile(r"[a-z0-9._]{1,30}"),  # Instagram usernames, lower case
+    "youtube": re.compile(r"[A-Za-z0-9_.-]{3,30}"),  # channel handles, without the @
 }
 
 
@@ -79,6 +94,14 @@ class Accounts(SideTables):
                 account_id = idgen.x_user_id(handle)
             elif platform == "bluesky":
                 account_id = idgen.plc_did(handle)
+            elif platform == "reddit":
+                account_id = reddit_json.account_id(handle)
+            elif platform == "telegram":
+                account_id = telegram.channel_id(handle)
+            elif platform == "threads":
+                account_id = threads_json.user_pk(handle)
+            elif platform == "youtube":
+                account_id = youtube_json.channel_id(handle)
             else:
                 account_id = idgen.mastodon_snowflake(moment, idgen.number(host, handle))
             account = Account(platform, host, account_id, handle, name or handle, moment)

@@ -13,7 +13,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from archiver.emulator import bluesky, control, faults, mastodon, media, news, x, x_embed
+from archiver.emulator import (
+    bluesky,
+    control,
+    faults,
+    mastodon,
+    media,
+    news,
+    reddit,
+    telegram,
+    threads,
+    x,
+    x_embed,
+    youtube,
+)
 from archiver.emulator.common import (
     Ctx,
     Handler,
@@ -33,6 +46,13 @@ HANDLERS: Final[dict[str, Handler]] = {
     "mastodon": mastodon.handle,
     "bsky-api": bluesky.handle_api,
     "bsky-embed": bluesky.handle_embed,
+    "reddit": reddit.handle,
+    "reddit-embed": reddit.handle_embed,
+    "telegram": telegram.handle,
+    "threads-web": threads.handle_web,
+    "threads-graph": threads.handle_graph,
+    "youtube": youtube.handle,
+    "ytimg": youtube.handle_thumbnail,
     "media": media.handle,
     "news": news.handle,
     "control": control.handle,
@@ -45,6 +65,12 @@ POST_KEYS: Final[dict[str, PostKey]] = {
     "mastodon": mastodon.post_key,
     "bsky-api": bluesky.post_key,
     "bsky-embed": bluesky.post_key,
+    "reddit": reddit.post_key,
+    "reddit-embed": reddit.post_key,
+    "telegram": telegram.post_key,
+    "threads-web": threads.post_key,
+    "threads-graph": threads.post_key,
+    "youtube": youtube.post_key,
 }
 METHODS: Final = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 

@@ -24,6 +24,13 @@ FAMILIES: Final = {
     "mastodon": "mastodon",
     "bsky-api": "bluesky",
     "bsky-embed": "bluesky",
+    "reddit": "reddit",
+    "reddit-embed": "reddit",
+    "telegram": "telegram",
+    "threads-web": "threads",
+    "threads-graph": "meta-graph",
+    "youtube": "youtube",
+    "ytimg": "media",
     "media": "media",
     "control": "control",
 }
@@ -43,7 +50,8 @@ class Origin:
 
     @property
     def family(self) -> str:
-        """``x``, ``mastodon``, ``bluesky``, ``media`` or ``control``."""
+        """``x``, ``mastodon``, ``bluesky``, ``reddit``, ``telegram``, ``media`` or
+        ``control``."""
         return FAMILIES[self.kind]
 
 
@@ -64,6 +72,20 @@ DEFAULT_ORIGINS: Final = (
     Origin("https://cdn.bsky.app", "media"),
     Origin("https://video.bsky.app", "media"),
     Origin("https://www.ledger-gazette.example", "news"),
+    Origin("https://www.reddit.com", "reddit"),
+    Origin("https://embed.reddit.com", "reddit-embed"),
+    Origin("https://i.redd.it", "media"),
+    Origin("https://preview.redd.it", "media"),
+    Origin("https://v.redd.it", "media"),
+    Origin("https://t.me", "telegram"),
+    Origin("https://cdn4.telesco.pe", "media"),
+    Origin("https://www.threads.com", "threads-web"),
+    Origin("https://www.threads.net", "threads-web"),
+    Origin("https://graph.threads.net", "threads-graph"),
+    Origin("https://scontent.cdninstagram.com", "media"),
+    Origin("https://www.youtube.com", "youtube"),
+    Origin("https://i.ytimg.com", "ytimg"),
+    Origin("https://yt3.ggpht.com", "media"),
 )
 
 

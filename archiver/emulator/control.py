@@ -12,7 +12,8 @@ Routes (all under ``/control``)::
     GET    /control/posts                             every post's ids and URLs
     POST   /control/posts                             {platform, handle, text, name?, host?, id?,
                                                       html?, facets?, media?, quoted_id?,
-                                                      reply_to_id?, lang?, created_at?, likes?...}
+                                                      reply_to_id?, lang?, created_at?,
+                                                      community?, likes?...}
     GET    /control/posts/{platform}/{id}             one post's ids and URLs
     POST   /control/posts/{platform}/{id}/edit        {text, html?, facets?, media?}
     POST   /control/posts/{platform}/{id}/delete      (and /restore)
@@ -59,6 +60,7 @@ _POST_FIELDS = (
     "reply_to_id",
     "lang",
     "created_at",
+    "community",
     "likes",
     "replies",
     "reposts",

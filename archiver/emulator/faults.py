@@ -1,14 +1,19 @@
 """What a failure mode answers, in each platform family's own words.
 
 * ``rate_limit``: 429 with the family's body and rate-limit headers (X ``x-rate-limit-*``
-  epoch; Mastodon ``X-RateLimit-*`` with an ISO reset; Bluesky ``RateLimit-*`` epoch).
+  epoch; Mastodon ``X-RateLimit-*`` with an ISO reset; Bluesky ``RateLimit-*`` epoch; Reddit
+  ``x-ratelimit-*`` with the reset in seconds; Telegram and Threads pages ``Retry-After``; Meta's
+  Graph API its throttling error, code 4, without a time).
 * ``error``: the given 4xx/5xx status (500 and 503 with the family's JSON; others an HTML
   gateway page; a 429 this way is a proxy's, with ``Retry-After: retry_after_seconds``).
 * ``auth_required``: Mastodon 401 ``This API requires an authenticated user`` (web pages
-  redirect to the sign-in page); X and Bluesky their 401s; media 403.
+  redirect to the sign-in page); X and Bluesky their 401s; Threads pages redirect to
+  ``/login``, Meta's Graph API asks for a token (code 104); YouTube's bot check (the watch page
+  ``LOGIN_REQUIRED``, oEmbed 401); media 403.
 * ``non_json``: 200 ``text/html`` garbage (a bot-wall page).
 * ``login_wall``: 200 ``text/html``, the family's "sign in to see this" page.
-* ``wrong_type``: the normal answer (status and body) labelled ``text/html``.
+* ``wrong_type``: the normal answer (status and body) labelled ``text/html`` (an HTML
+  answer: labelled ``application/json``).
 * ``truncated``: the normal answer with its headers, body cut in half.
 * ``reset``: no answer: the connection is reset (TCP RST) once the request is read.
 * ``hang``: the normal answer after ``seconds`` (never, when none are given).
@@ -30,7 +35,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from archiver.emulator import pages
+from archiver.emulator import pages, threads, youtube
 from archiver.emulator.common import Ctx, Handler, html_response, iso_us, json_response, now
 from archiver.emulator.common import text_response as text
 from archiver.emulator.model import Failure
@@ -43,6 +48,10 @@ _ERRORS: dict[tuple[str, int], dict[str, Any]] = {
     ("mastodon", 503): {"error": "Remote data could not be fetched"},
     ("bluesky", 500): {"error": "InternalServerError", "message": "Internal Server Error"},
     ("bluesky", 503): {"error": "NotEnoughResources", "message": "Not Enough Resources"},
+    ("reddit", 500): {"message": "Internal Server Error", "error": 500},
+    ("reddit", 503): {"message": "Service Unavailable", "error": 503},
+    ("meta-graph", 500): threads.GRAPH_ERRORS[500],
+    ("meta-graph", 503): threads.GRAPH_ERRORS[503],
 }
 
 
@@ -75,6 +84,23 @@ def rate_limited(family: str, retry_after: int) -> Response:
             "RateLimit-Policy": "3000;w=300",
         }
         return json_response(body, 429, headers)
+    if family == "reddit":
+        headers = {
+            "x-ratelimit-used": "100",
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-reset": str(retry_after),
+        }
+        return json_response({"message": "Too Many Requests", "error": 429}, 429, headers)
+    if family == "telegram":
+        response = text("Too Many Requests: retry later", 429)
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+    if family == "threads":
+        return threads.rate_limited(retry_after)
+    if family == "meta-graph":
+        return threads.graph_throttled()
+    if family == "youtube":
+        return youtube.rate_limited(retry_after)
     return text("Too Many Requests", 429)
 
 
@@ -102,6 +128,14 @@ def auth_required(family: str, request: Request) -> Response:
         )
     if family == "bluesky":
         return json_response({"error": "AuthMissing", "message": "Authentication Required"}, 401)
+    if family == "reddit":
+        return json_response({"message": "Unauthorized", "error": 401}, 401)
+    if family == "telegram":
+        return text("Unauthorized", 401)
+    if family in ("threads", "meta-graph"):
+        return threads.auth_required(request)
+    if family == "youtube":
+        return youtube.auth_required(request)
     return text("Forbidden", 403)
 
 
@@ -109,6 +143,10 @@ _LOGIN_WALLS: dict[str, tuple[str, str]] = {
     "x": ("Log in to X / X", "Don't miss what's happening. People on X are the first to know."),
     "mastodon": ("Mastodon", "Log in to see this. This server requires you to be logged in."),
     "bluesky": ("Bluesky", "Sign in to view this. The author has chosen to show it to users only."),
+    "reddit": ("Reddit - Dive into anything", "Log in to Reddit to continue."),
+    "telegram": ("Telegram: Log in", "Log in to Telegram to view this channel."),
+    "threads": ("Threads • Log in", "Log in with your Instagram account to see more."),
+    "youtube": ("Before you continue to YouTube", "We use cookies and data to run our services."),
 }
 
 
@@ -171,7 +209,8 @@ async def apply(failure: Failure, request: Request, ctx: Ctx, handler: Handler) 
         headers = {
             k: v for k, v in response.headers.items() if k.lower() not in _RELABELLED_HEADERS
         }
-        headers["content-type"] = "text/html; charset=utf-8"
+        was_html = response.headers.get("content-type", "").startswith("text/html")
+        headers["content-type"] = "application/json" if was_html else "text/html; charset=utf-8"
         return Response(bytes(response.body), status_code=response.status_code, headers=headers)
     if failure.mode == "non_json":
         return html_response(pages.garbage_page())

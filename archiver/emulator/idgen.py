@@ -44,6 +44,17 @@ def base62(length: int, *parts: object) -> str:
     return "".join(chars)
 
 
+def base36(value: int) -> str:
+    """``value`` in lower-case base 36, as Reddit writes its ids (``1ri4d80``)."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    chars = []
+    while True:
+        value, rest = divmod(value, 36)
+        chars.append(digits[rest])
+        if not value:
+            return "".join(reversed(chars))
+
+
 def hex_key(length: int, *parts: object) -> str:
     """``length`` lower-case hexadecimal characters derived from the parts."""
     return digest(*parts).hex()[:length]

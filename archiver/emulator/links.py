@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from archiver.emulator import idgen, media
+from archiver.emulator import idgen, media, reddit_json, telegram, threads_json, youtube_json
 from archiver.emulator.model import Account, MediaItem, Post
 from archiver.emulator.x import syndication_url
 
@@ -35,6 +35,14 @@ def post_url(post: Post, version_id: str | None = None) -> str:
         return f"https://x.com/{handle}/status/{version_id or post.current.id}"
     if post.platform == "bluesky":
         return f"https://bsky.app/profile/{handle}/post/{post.id}"
+    if post.platform == "reddit":
+        return reddit_json.post_url(post)
+    if post.platform == "telegram":
+        return telegram.post_url(post)
+    if post.platform == "threads":
+        return threads_json.post_url(post)
+    if post.platform == "youtube":
+        return youtube_json.watch_url(post.id)
     posts = "posts/" if post.platform == "truthsocial" else ""
     return f"https://{post.host}/@{handle}/{posts}{post.id}"
 
@@ -54,6 +62,14 @@ def api_url(post: Post, version_id: str | None = None) -> str:
             "https://public.api.bsky.app/xrpc/app.bsky.feed.getPostThread"
             f"?uri={uri}&depth=0&parentHeight=0"
         )
+    if post.platform == "reddit":
+        return reddit_json.api_url(post)
+    if post.platform == "telegram":  # an HTML widget, no JSON API
+        return telegram.widget_url(post)
+    if post.platform == "threads":  # no JSON API: the post page carries the data
+        return threads_json.post_url(post)
+    if post.platform == "youtube":
+        return f"https://www.youtube.com/oembed?url={quote(youtube_json.watch_url(post.id))}"
     return f"https://{post.host}/api/v1/statuses/{post.id}"
 
 
@@ -65,6 +81,14 @@ def avatar(account: Account, register: Register) -> str:
     elif account.platform == "bluesky":
         blob = idgen.cid(("avatar", account.id), raw=True)
         url = f"https://cdn.bsky.app/img/avatar/plain/{account.id}/{blob}@jpeg"
+    elif account.platform == "reddit":
+        url = f"https://i.redd.it/snoovatar/avatars/{key}.png"
+    elif account.platform == "telegram":
+        url = f"https://cdn4.telesco.pe/file/{key}.jpg"
+    elif account.platform == "threads":
+        url = threads_json.avatar_url(account.handle)
+    elif account.platform == "youtube":
+        url = f"https://yt3.ggpht.com/ytc/{idgen.base62(40, 'yt-avatar', key)}=s88-c-k-no-rj"
     else:
         extension = "jpeg" if account.platform == "truthsocial" else "png"
         path = f"accounts/avatars/{idgen.split_digits(account.id)}/original/{key}.{extension}"
@@ -98,6 +122,12 @@ def make_media(
         _x_media(item, seed, post.created_at, sequence, register)
     elif post.platform == "bluesky":
         _bluesky_media(item, post.account.id, seed, register)
+    elif post.platform == "reddit":
+        reddit_json.make_media(item, seed, register)
+    elif post.platform == "telegram":
+        telegram.make_media(item, seed, register)
+    elif post.platform == "threads":
+        threads_json.attach(item, seed, register)
     else:
         _mastodon_media(item, post.host, seed, post.created_at, sequence, register)
     return item

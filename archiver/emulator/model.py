@@ -7,7 +7,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-PLATFORMS: Final = ("x", "mastodon", "truthsocial", "bluesky")
+PLATFORMS: Final = (
+    "x", "mastodon", "truthsocial", "bluesky", "reddit", "telegram", "threads", "youtube",
+)  # fmt: skip
 #: Account states. What each one looks like per platform is documented in ``world``.
 ACCOUNT_STATES: Final = ("active", "suspended", "protected", "withheld", "takedown", "deactivated")
 #: Actions of the control API and the state each one leads to.
@@ -50,6 +52,30 @@ VARIANTS: Final = {
     "mastodon": ("private",),
     "truthsocial": ("private",),
     "bluesky": ("not_found_post", "blocked", "no_unauthenticated"),
+    "reddit": (
+        "removed_moderator",
+        "removed_reddit",
+        "removed_copyright",
+        "private_sub",
+        "quarantined",
+        "banned_sub",
+        "nsfw",  # served only with the over18=1 cookie
+        "gated",  # served only with the _options opt-in cookie
+    ),
+    "telegram": (),
+    "threads": (
+        "private",  # shown as a deleted post is: no data on the page, oEmbed refuses it
+        "no_page_data",  # the page lacks the post's data (a page Meta changed); oEmbed works
+    ),
+    # What each looks like: see ``youtube_json``.
+    "youtube": (
+        "private",
+        "terminated",
+        "removed",
+        "geo_blocked",
+        "copyright_blocked",
+        "embedding_disabled",
+    ),
 }
 MEDIA_TYPES: Final = {
     "photo": "image",
@@ -127,6 +153,8 @@ class Post:
     created_at: datetime
     quoted_id: str | None = None
     reply_to_id: str | None = None
+    #: Where the post lives on platforms that say so (a Reddit submission's subreddit).
+    community: str = ""
     deleted: bool = False
     variant: str = "normal"
     likes: int = 0

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from archiver.emulator import idgen, links
+from archiver.emulator import idgen, links, reddit_json, threads_json, youtube_json
 from archiver.emulator.accounts import Accounts
 from archiver.emulator.common import now, parse_time
 from archiver.emulator.model import (
@@ -27,6 +27,8 @@ from archiver.emulator.news import NEWS_ORIGIN
 from archiver.emulator.text import bsky_text
 
 _RKEY = re.compile(r"[A-Za-z0-9._:~-]{1,512}")
+_BASE36 = re.compile(r"[0-9a-z]{1,13}")
+_SUBREDDIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}")
 
 
 class World(Accounts):
@@ -92,9 +94,12 @@ class World(Accounts):
         reply_to_id: str | None = None,
         lang: str = "en",
         created_at: str | datetime | None = None,
+        community: str | None = None,
         **counts: int,
     ) -> PostInfo:
-        """Publish a post (creating its account if needed) and return its ids and URLs."""
+        """Publish a post (creating its account if needed) and return its ids and URLs.
+        ``community`` is a Reddit submission's subreddit (default: the author's profile,
+        ``u_{handle}``)."""
         platform, host = self._where(platform, host)
         moment = parse_time(created_at) if isinstance(created_at, str) else created_at
         moment = moment or now()
@@ -108,9 +113,21 @@ class World(Accounts):
                 raise ValueError("X and Mastodon ids are digits")
             if platform == "bluesky" and not _RKEY.fullmatch(post_id):
                 raise ValueError("a Bluesky record key is 1-512 of A-Za-z0-9._:~-")
+            if platform == "reddit" and not _BASE36.fullmatch(post_id):
+                raise ValueError("a Reddit id is 1-13 of 0-9a-z")
+            if platform == "telegram" and not post_id.isdigit():
+                raise ValueError("a Telegram message id is digits")
+            if platform == "threads" and not threads_json.is_code(post_id):
+                raise ValueError("a Threads shortcode is 5-64 of A-Za-z0-9-_")
+            if platform == "youtube" and not youtube_json.is_video_id(post_id):
+                raise ValueError("a YouTube video id is 11 of A-Za-z0-9-_")
             if self._find(platform, post_id) is not None:
                 raise ValueError(f"{platform} post {post_id} exists")
             post = Post(platform, host, post_id, account, [], lang, moment, quoted_id, reply_to_id)
+            if platform == "reddit":
+                post.community = community or f"u_{account.handle}"
+                if not _SUBREDDIT.fullmatch(post.community):
+                    raise ValueError(f"{post.community!r} is not a subreddit name")
             for key, value in counts.items():
                 if key in ("likes", "replies", "reposts", "quotes"):
                     setattr(post, key, int(value))
@@ -128,6 +145,14 @@ class World(Accounts):
                 candidate = idgen.x_snowflake(moment, self._next())
             elif platform == "bluesky":
                 candidate = idgen.tid(moment, self._next())
+            elif platform == "reddit":
+                candidate = reddit_json.new_id(moment, self._next())
+            elif platform == "telegram":
+                candidate = str(self._next())
+            elif platform == "threads":
+                candidate = threads_json.new_code(moment, self._next())
+            elif platform == "youtube":
+                candidate = youtube_json.new_id(moment, self._next())
             else:
                 candidate = idgen.mastodon_snowflake(moment, self._next())
             if self._find(platform, candidate) is None:

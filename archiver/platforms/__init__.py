@@ -10,9 +10,21 @@ from archiver.domain import PostRef
 from archiver.platforms.base import PlatformAdapter
 from archiver.platforms.bluesky import BlueskyAdapter
 from archiver.platforms.mastodon import MastodonAdapter
+from archiver.platforms.reddit import RedditAdapter
+from archiver.platforms.telegram import TelegramAdapter
+from archiver.platforms.threads import ThreadsAdapter
 from archiver.platforms.x import XAdapter
+from archiver.platforms.youtube import YouTubeAdapter
 
-ADAPTERS: tuple[PlatformAdapter, ...] = (XAdapter(), BlueskyAdapter(), MastodonAdapter())
+ADAPTERS: tuple[PlatformAdapter, ...] = (
+    XAdapter(),
+    BlueskyAdapter(),
+    RedditAdapter(),
+    TelegramAdapter(),
+    ThreadsAdapter(),
+    YouTubeAdapter(),
+    MastodonAdapter(),
+)
 
 
 def match_url(url: str) -> PostRef | None:

@@ -35,6 +35,9 @@ from archiver.ratelimits import parse_retry_after
 
 #: Cap on a JSON answer: posts are kilobytes; anything near this is not what we asked for.
 MAX_JSON_BYTES: Final = 2 * 1024 * 1024
+#: Cap on a platform's HTML page read for its data (a watch page runs to a megabyte or two).
+MAX_PAGE_BYTES: Final = 8 * 1024 * 1024
+HTML_HEADERS: Final = {"Accept": "text/html,application/xhtml+xml", "Accept-Language": "en"}
 JSON_HEADERS: Final = {"Accept": "application/json"}
 _JSON_TYPES: Final = frozenset({"application/json", "text/json"})
 
@@ -115,12 +118,17 @@ class Exchanges:
         self.made: list[HttpExchange] = []
 
     async def get(
-        self, url: str, *, headers: Mapping[str, str] | None = None
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int = MAX_JSON_BYTES,
     ) -> HttpExchange | Failed:
-        """GET ``url`` (JSON expected) and record the exchange, or the failure when none came."""
+        """GET ``url`` (JSON expected, unless ``headers`` ask for something else) and record
+        the exchange, or the failure when none came."""
         try:
             exchange = await self._fetcher.get(
-                url, headers=headers or JSON_HEADERS, max_bytes=MAX_JSON_BYTES
+                url, headers=headers or JSON_HEADERS, max_bytes=max_bytes
             )
         except EgressError as exc:
             retry = exc.retry_after if isinstance(exc, EgressRateLimited) else None

@@ -64,6 +64,17 @@ def timestamp(value: object) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
+def epoch(value: object) -> datetime | None:
+    """Seconds since the Unix epoch (a JSON number, as Reddit's ``created_utc``) as aware UTC,
+    or ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def counts(source: Mapping[str, Any], names: Iterable[tuple[str, str]]) -> dict[str, int]:
     """The counts present in ``source``, renamed: ``names`` pairs a platform field with ours."""
     found: dict[str, int] = {}

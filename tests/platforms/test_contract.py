@@ -17,6 +17,9 @@ from archiver.platforms import ADAPTERS, PlatformAdapter, match_url
 X_ID = "1445078208190291973"
 DID = "did:plc:z72i7hdynmk6r22z27h6tvur"
 RKEY = "3l4omssdl632g"
+THREADS_CODE = "DHV7vTivqWD"
+YT = "dQw4w9WgXcQ"
+REDDIT_ID = "160onpq"
 
 EXAMPLES: dict[Platform, tuple[str, ...]] = {
     Platform.X: (
@@ -62,9 +65,56 @@ EXAMPLES: dict[Platform, tuple[str, ...]] = {
         "https://truthsocial.com/@realDonaldTrump/113571249218069010",
         "https://gab.com/@user/posts/112233445566778899",
     ),
+    Platform.REDDIT: (
+        f"https://www.reddit.com/r/AskHistorians/comments/{REDDIT_ID}/why_did_the/",
+        f"https://reddit.com/r/AskHistorians/comments/{REDDIT_ID}/",
+        f"https://old.reddit.com/r/AskHistorians/comments/{REDDIT_ID}/why_did_the/?sort=top",
+        f"https://new.reddit.com/r/AskHistorians/comments/{REDDIT_ID}",
+        f"https://np.reddit.com/r/AskHistorians/comments/{REDDIT_ID}/why_did_the/#c",
+        f"https://www.reddit.com/comments/{REDDIT_ID}/",
+        f"https://www.reddit.com/user/spez/comments/{REDDIT_ID}/a_profile_post/",
+        f"https://www.reddit.com/u/spez/comments/{REDDIT_ID}",
+        f"https://embed.reddit.com/r/AskHistorians/comments/{REDDIT_ID}/?embed=true",
+        f"https://redd.it/{REDDIT_ID}",
+        f"https://redd.it/{REDDIT_ID.upper()}/",
+    ),
+    Platform.TELEGRAM: (
+        "https://t.me/durov/43",
+        "https://t.me/durov/43?single",
+        "https://t.me/Durov/43?embed=1&mode=tme",
+        "https://t.me/s/durov/43",
+        "https://telegram.me/durov/43/",
+        "https://www.t.me/durov/43#x",
+        "https://t.me/bbcrussian/81230",
+    ),
+    Platform.THREADS: (
+        f"https://www.threads.com/@zuck/post/{THREADS_CODE}",
+        f"https://www.threads.com/t/{THREADS_CODE}",
+        f"https://threads.com/@zuck/post/{THREADS_CODE}/",
+        f"https://www.threads.net/@zuck/post/{THREADS_CODE}?xmt=AQGz&slof=1",
+        f"https://threads.net/t/{THREADS_CODE}/embed/",
+        f"https://www.threads.com/@Zuck/post/{THREADS_CODE}/embed#top",
+        "https://www.threads.com/@some.user_1/post/C0zXcQmxO77",
+    ),
+    Platform.YOUTUBE: (
+        f"https://www.youtube.com/watch?v={YT}",
+        f"https://youtube.com/watch?feature=share&v={YT}&t=42s",
+        f"https://m.youtube.com/watch?v={YT}",
+        f"https://music.youtube.com/watch?v={YT}&list=RD",
+        f"https://youtu.be/{YT}?si=AbCd",
+        f"https://www.youtube.com/shorts/{YT}",
+        f"https://www.youtube.com/embed/{YT}?start=3",
+        f"https://www.youtube.com/live/{YT}/",
+        f"https://www.youtube-nocookie.com/embed/{YT}",
+        "https://www.youtube.com/watch?v=-_-_-_-_-_-",
+    ),
 }
 
 SAME_POST: list[tuple[Platform, str, tuple[str, ...]]] = [
+    (Platform.REDDIT, REDDIT_ID, EXAMPLES[Platform.REDDIT]),
+    (Platform.TELEGRAM, "durov/43", EXAMPLES[Platform.TELEGRAM][:-1]),
+    (Platform.THREADS, THREADS_CODE, EXAMPLES[Platform.THREADS][:-1]),
+    (Platform.YOUTUBE, YT, EXAMPLES[Platform.YOUTUBE][:-1]),
     (Platform.X, X_ID, EXAMPLES[Platform.X]),
     (
         Platform.MASTODON,
@@ -106,6 +156,58 @@ SAME_POST: list[tuple[Platform, str, tuple[str, ...]]] = [
 ]
 
 EXPECTED: list[tuple[str, PostRef]] = [
+    (
+        f"https://old.reddit.com/r/AskHistorians/comments/{REDDIT_ID}/why_did_the/?sort=top",
+        PostRef(
+            Platform.REDDIT,
+            REDDIT_ID,
+            REDDIT_ID,
+            f"https://www.reddit.com/r/AskHistorians/comments/{REDDIT_ID}/",
+        ),
+    ),
+    (
+        f"https://www.reddit.com/u/spez/comments/{REDDIT_ID}/slug",
+        PostRef(
+            Platform.REDDIT,
+            REDDIT_ID,
+            REDDIT_ID,
+            f"https://www.reddit.com/user/spez/comments/{REDDIT_ID}/",
+            "spez",
+        ),
+    ),
+    (
+        f"https://redd.it/{REDDIT_ID}",
+        PostRef(
+            Platform.REDDIT, REDDIT_ID, REDDIT_ID, f"https://www.reddit.com/comments/{REDDIT_ID}/"
+        ),
+    ),
+    (
+        "https://t.me/s/Durov/43?single",
+        PostRef(Platform.TELEGRAM, "durov/43", "43", "https://t.me/Durov/43", "Durov"),
+    ),
+    (
+        f"https://youtu.be/{YT}",
+        PostRef(Platform.YOUTUBE, YT, YT, f"https://www.youtube.com/watch?v={YT}"),
+    ),
+    (
+        f"https://threads.net/@Zuck/post/{THREADS_CODE}/embed?x=1",
+        PostRef(
+            Platform.THREADS,
+            THREADS_CODE,
+            THREADS_CODE,
+            f"https://www.threads.com/@zuck/post/{THREADS_CODE}",
+            "zuck",
+        ),
+    ),
+    (
+        f"https://www.threads.net/t/{THREADS_CODE}",
+        PostRef(
+            Platform.THREADS,
+            THREADS_CODE,
+            THREADS_CODE,
+            f"https://www.threads.com/t/{THREADS_CODE}",
+        ),
+    ),
     (
         f"https://mobile.twitter.com/Jack/status/{X_ID}/photo/1?s=20",
         PostRef(Platform.X, X_ID, X_ID, f"https://x.com/Jack/status/{X_ID}", "Jack"),
@@ -211,6 +313,22 @@ NON_POSTS: tuple[str, ...] = (
     "https://threads.net/@u/post/Cabc",
     "https://www.threads.net/@u/123",
     "https://threads.com/@u/123",
+    f"https://www.threads.com/@zuck/post/{THREADS_CODE}/likes",
+    f"https://www.threads.com/@zuck/{THREADS_CODE}",
+    f"https://www.threads.com/@a/b/post/{THREADS_CODE}",
+    f"https://www.threads.com/@{'u' * 31}/post/{THREADS_CODE}",
+    "https://www.threads.com/t/abc!defgh",
+    f"https://threads.example.com/t/{THREADS_CODE}",
+    f"https://www.instagram.com/p/{THREADS_CODE}/",
+    f"https://www.youtube.com/watch?v={YT}x",
+    f"https://www.youtube.com/watch?v={YT}&v=aaaaaaaaaaa",
+    "https://www.youtube.com/watch?list=RDdQw4w9WgXcQ",
+    f"https://www.youtube.com/v={YT}",
+    f"https://www.youtube.com/@u/shorts/{YT}",
+    f"https://www.youtube-nocookie.com/watch?v={YT}",
+    f"https://youtu.be/{YT}/extra",
+    f"https://www.youtube.com/shorts/{YT}/comments",
+    f"https://notyoutube.com/watch?v={YT}",
     "https://www.instagram.com/@u/123",
     "https://www.tiktok.com/@u/video/123",
     "https://www.tiktok.com/@u/123",
@@ -218,7 +336,24 @@ NON_POSTS: tuple[str, ...] = (
     "https://medium.com/@u/123",
     "https://www.facebook.com/@u/123",
     "https://old.reddit.com/@u/123",
+    f"https://www.reddit.com/r/AskHistorians/comments/{REDDIT_ID}/why_did_the/k0abcde/",
+    f"https://www.reddit.com/r/AskHistorians/comments/{REDDIT_ID}/comment/k0abcde/",
+    "https://www.reddit.com/r/AskHistorians/",
+    "https://www.reddit.com/r/AskHistorians/s/AbCdEf123",
+    "https://www.reddit.com/user/spez/",
+    f"https://www.reddit.com/r/AskHistorians/comments/{'1' * 14}/",
+    f"https://notreddit.com/r/a/comments/{REDDIT_ID}/",
+    "https://redd.it/",
+    f"https://i.redd.it/{REDDIT_ID}.jpg",
     "https://t.me/@u/123",
+    "https://t.me/c/1234567890/43",
+    "https://t.me/durov",
+    "https://t.me/joinchat/43",
+    "https://t.me/addstickers/43",
+    "https://t.me/durov/43/44",
+    "https://t.me/abc/43",
+    "https://t.me/s/durov",
+    "https://telegram.org/durov/43",
     "https://bsky.app/@u/123",
     "https://example.com/",
     "javascript:alert(1)",

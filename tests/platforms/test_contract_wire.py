@@ -63,6 +63,10 @@ HANDLES: Final = {
     "mastodon": "archivist",
     "truthsocial": "statenewsdesk",
     "bluesky": "newsroom.example.com",
+    "reddit": "citydeskeditor",
+    "telegram": "citydesklive",
+    "threads": "citydesk",
+    "youtube": "citydeskvideo",
 }
 #: Which adapter's platform each emulated platform is read by.
 ADAPTER_PLATFORM: Final = {
@@ -70,6 +74,10 @@ ADAPTER_PLATFORM: Final = {
     "mastodon": Platform.MASTODON,
     "truthsocial": Platform.MASTODON,
     "bluesky": Platform.BLUESKY,
+    "reddit": Platform.REDDIT,
+    "telegram": Platform.TELEGRAM,
+    "threads": Platform.THREADS,
+    "youtube": Platform.YOUTUBE,
 }
 #: The API origins each platform's adapter reads (what a platform-wide failure hits).
 API_ORIGINS: Final = {
@@ -81,6 +89,10 @@ API_ORIGINS: Final = {
     "mastodon": ("https://mastodon.social",),
     "truthsocial": ("https://truthsocial.com",),
     "bluesky": ("https://public.api.bsky.app",),
+    "reddit": ("https://www.reddit.com",),
+    "telegram": ("https://t.me",),
+    "threads": ("https://www.threads.com", "https://graph.threads.net"),
+    "youtube": ("https://www.youtube.com",),
 }
 SYNDICATION: Final = API_ORIGINS["x"][:1]
 #: A Mastodon server the adapter does not know and must first ask whether it speaks the API.
@@ -636,7 +648,365 @@ BLUESKY_CASES: Final = (
     ),
 )
 
-CASES: Final = X_CASES + MASTODON_CASES + TRUTH_CASES + BLUESKY_CASES
+REDDIT_TEXT: Final = (
+    'Tom & Jerry\'s "lost" pilot is online\n\n'
+    "It was <finally> found & restored.\n\n"
+    "Read it: https://www.theguardian.com/culture/2024/may/01/tom-and-jerry-lost-pilot"
+)
+REDDIT_LINK: Final = "https://www.example.org/council/agenda/2024-05-01.html"
+
+
+def in_subreddit(data: PostData, _: World) -> bool:
+    return data.extra.get("subreddit") == "localnews"
+
+
+def has_one_video(data: PostData, _: World) -> bool:
+    return [m.type.value for m in data.media] == ["video"]
+
+
+def links_to_the_page(data: PostData, _: World) -> bool:
+    return data.extra.get("url") == REDDIT_LINK and data.extra.get("is_self") is False
+
+
+def has_an_edit_time(data: PostData, _: World) -> bool:
+    return data.edited_at is not None
+
+
+def has_no_author_left(data: PostData, _: World) -> bool:
+    return data.author is None and data.extra.get("author_deleted") is True
+
+
+def never_posted_reddit(_: World) -> str:
+    return "https://www.reddit.com/r/localnews/comments/zzzzzzz/nothing_here/"
+
+
+REDDIT_REMOVALS: Final = ("removed_moderator", "removed_reddit", "removed_copyright")
+REDDIT_SUBREDDITS: Final = (
+    ("private_sub", PostStatus.PROTECTED),
+    ("quarantined", PostStatus.WITHHELD),
+    ("banned_sub", PostStatus.WITHHELD),
+)
+
+REDDIT_CASES: Final = (
+    Case(
+        "reddit",
+        "live-markdown-body-and-photo",
+        post("reddit", REDDIT_TEXT, community="localnews", media=PHOTO),
+        LiveAs(REDDIT_TEXT, "citydeskeditor", 1, (in_subreddit,)),
+    ),
+    Case(
+        "reddit",
+        "gallery",
+        post("reddit", PLAIN_TEXT, media=[{"type": "photo"}, {"type": "photo"}]),
+        LiveAs(PLAIN_TEXT, "citydeskeditor", 2),
+    ),
+    Case(
+        "reddit",
+        "hosted-video",
+        post("reddit", PLAIN_TEXT, media=[{"type": "video"}]),
+        LiveAs(PLAIN_TEXT, "citydeskeditor", 1, (has_one_video,)),
+    ),
+    Case(
+        "reddit",
+        "link-post",
+        post("reddit", PLAIN_TEXT, media=[{"type": "link", "url": REDDIT_LINK}]),
+        LiveAs(PLAIN_TEXT, "citydeskeditor", 0, (links_to_the_page,)),
+    ),
+    Case(
+        "reddit",
+        "edited",
+        edited("reddit", TYPO, FIXED),
+        LiveAs(FIXED, "citydeskeditor", checks=(has_an_edit_time,)),
+    ),
+    Case(
+        "reddit",
+        "crosspost",
+        quoting("reddit", "reporter", QUOTED_TEXT, "Not what we were told"),
+        LiveAs(
+            "Not what we were told",
+            "citydeskeditor",
+            checks=(quotes_the_first_post, carries_the_quoted_text),
+        ),
+    ),
+    Case(
+        "reddit",
+        "nsfw-with-the-over18-cookie",
+        variant("reddit", "nsfw"),
+        LiveAs(PLAIN_TEXT, "citydeskeditor"),
+    ),
+    Case(
+        "reddit",
+        "gated-with-the-opt-in-cookie",
+        variant("reddit", "gated"),
+        LiveAs(PLAIN_TEXT, "citydeskeditor"),
+    ),
+    Case(
+        "reddit",
+        "author-deleted-their-account-post-stays",
+        account("reddit", "deactivated"),
+        LiveAs(PLAIN_TEXT, None, checks=(has_no_author_left,)),
+    ),
+    Case("reddit", "deleted-by-author", deleted("reddit"), GoneAs(PostStatus.DELETED)),
+    Case("reddit", "never-posted-404", never_posted_reddit, GoneAs(PostStatus.DELETED)),
+    *(
+        Case("reddit", name.replace("_", "-"), variant("reddit", name), GoneAs(PostStatus.WITHHELD))
+        for name in REDDIT_REMOVALS
+    ),
+    Case(
+        "reddit",
+        "account-suspended-post-removed",
+        account("reddit", "suspended"),
+        GoneAs(PostStatus.WITHHELD),
+    ),
+    *(
+        Case("reddit", name.replace("_", "-"), variant("reddit", name), GoneAs(reason))
+        for name, reason in REDDIT_SUBREDDITS
+    ),
+    Case(
+        "reddit",
+        "429",
+        fails_for_post("reddit", "rate_limit"),
+        FailedAs(FailureKind.RATE_LIMITED, retry_after=True),
+    ),
+    Case(
+        "reddit",
+        "login-wall-html",
+        fails_on("reddit", "login_wall"),
+        FailedAs(FailureKind.UPSTREAM),
+    ),
+)
+
+TELEGRAM_TEXT: Final = (
+    "Flood update & <road closures>: https://www.example.org/floods/2024-05-01?street=all\n"
+    "Thanks @citydeskeditor #floods"
+)
+
+
+def says_edited(data: PostData, _: World) -> bool:
+    return data.extra.get("edited") is True
+
+
+def channel_preview_form(world: World) -> str:
+    made = world.add_post("telegram", HANDLES["telegram"], PLAIN_TEXT)
+    return made.url.replace("https://t.me/", "https://t.me/s/") + "?single"
+
+
+TELEGRAM_CASES: Final = (
+    Case(
+        "telegram",
+        "live-links-photo-and-video",
+        post(
+            "telegram",
+            TELEGRAM_TEXT,
+            name="City Desk Live",
+            media=[{"type": "photo"}, {"type": "video"}],
+        ),
+        LiveAs(TELEGRAM_TEXT, "citydesklive", 2),
+    ),
+    Case(
+        "telegram",
+        "channel-preview-url-form",
+        channel_preview_form,
+        LiveAs(PLAIN_TEXT, "citydesklive"),
+    ),
+    Case(
+        "telegram",
+        "edited",
+        edited("telegram", TYPO, FIXED),
+        LiveAs(FIXED, "citydesklive", checks=(says_edited,)),
+    ),
+    Case("telegram", "deleted-post-not-found", deleted("telegram"), GoneAs(PostStatus.DELETED)),
+    Case(
+        "telegram",
+        "channel-gone-post-not-found",
+        account("telegram", "takedown"),
+        GoneAs(PostStatus.DELETED),
+    ),
+    Case(
+        "telegram",
+        "429",
+        fails_for_post("telegram", "rate_limit"),
+        FailedAs(FailureKind.RATE_LIMITED, retry_after=True),
+    ),
+    Case(
+        "telegram",
+        "page-cut-short",
+        fails_for_post("telegram", "truncated"),
+        FailedAs(FailureKind.UPSTREAM),
+    ),
+)
+
+THREADS_TEXT: Final = (
+    'Zoning board says "no" </script><b>again</b> & again.\n\n'
+    "Minutes: https://www.example.org/zoning/2024-05-02"
+)
+THREADS_ORIGINS: Final = API_ORIGINS.get("threads", ())
+
+
+def threads_short_form(world: World) -> str:
+    made = world.add_post("threads", HANDLES["threads"], PLAIN_TEXT)
+    return f"https://www.threads.net/t/{made.id}"
+
+
+def has_a_video_with_its_poster(data: PostData, _: World) -> bool:
+    return [m.type.value for m in data.media] == ["video"] and bool(data.media[0].preview_url)
+
+
+THREADS_CASES: Final = (
+    Case(
+        "threads",
+        "live-hostile-text-and-carousel",
+        post("threads", THREADS_TEXT, media=[{"type": "photo"}, {"type": "video"}]),
+        LiveAs(THREADS_TEXT, "citydesk", 2),
+    ),
+    Case(
+        "threads",
+        "live-video",
+        post("threads", PLAIN_TEXT, media=[{"type": "video"}]),
+        LiveAs(PLAIN_TEXT, "citydesk", 1, (has_a_video_with_its_poster,)),
+    ),
+    Case(
+        "threads",
+        "reply-page-carries-the-parent-too",
+        replying("threads", "mayor", "The budget passed", "By one vote"),
+        LiveAs("By one vote", "citydesk"),
+    ),
+    Case(
+        "threads", "short-link-on-threads-net", threads_short_form, LiveAs(PLAIN_TEXT, "citydesk")
+    ),
+    Case("threads", "edited", edited("threads", TYPO, FIXED), LiveAs(FIXED, "citydesk")),
+    Case("threads", "deleted", deleted("threads"), GoneAs(PostStatus.DELETED)),
+    Case("threads", "private", variant("threads", "private"), GoneAs(PostStatus.DELETED)),
+    Case(
+        "threads",
+        "account-suspended",
+        account("threads", "suspended"),
+        GoneAs(PostStatus.DELETED),
+    ),
+    Case(
+        "threads",
+        "page-without-data-while-oembed-embeds-it",
+        variant("threads", "no_page_data"),
+        FailedAs(FailureKind.UPSTREAM),
+    ),
+    Case(
+        "threads",
+        "deleted-but-oembed-throttled",
+        then(
+            deleted("threads"),
+            lambda world, _: world.add_failure("rate_limit", origin=THREADS_ORIGINS[-1]),
+        ),
+        FailedAs(FailureKind.RATE_LIMITED),
+    ),
+    Case(
+        "threads",
+        "deleted-but-oembed-wants-a-token",
+        then(
+            deleted("threads"),
+            lambda world, _: world.add_failure("auth_required", origin=THREADS_ORIGINS[-1]),
+        ),
+        FailedAs(FailureKind.AUTH_REQUIRED),
+    ),
+    Case(
+        "threads",
+        "deleted-but-oembed-500",
+        then(
+            deleted("threads"),
+            lambda world, _: world.add_failure("error", origin=THREADS_ORIGINS[-1], status=500),
+        ),
+        FailedAs(FailureKind.UPSTREAM),
+    ),
+    Case(
+        "threads",
+        "login-redirect",
+        fails_for_post("threads", "auth_required"),
+        FailedAs(FailureKind.AUTH_REQUIRED),
+    ),
+    Case(
+        "threads",
+        "429",
+        fails_for_post("threads", "rate_limit"),
+        FailedAs(FailureKind.RATE_LIMITED, retry_after=True),
+    ),
+    Case(
+        "threads",
+        "login-wall-page",
+        fails_on("threads", "login_wall", THREADS_ORIGINS[:1]),
+        FailedAs(FailureKind.UPSTREAM),
+    ),
+)
+
+YOUTUBE_TEXT: Final = (
+    "Council meeting, 2 May 2024 (full recording)\n\n"
+    'Agenda & minutes: https://www.example.org/council/2024-05-02 </script> "verbatim"'
+)
+YOUTUBE_GONE: Final = (
+    ("private", PostStatus.PROTECTED),
+    ("terminated", PostStatus.SUSPENDED),
+    ("removed", PostStatus.SUSPENDED),
+    ("geo_blocked", PostStatus.WITHHELD),
+    ("copyright_blocked", PostStatus.WITHHELD),
+)
+
+
+def is_not_embeddable(data: PostData, _: World) -> bool:
+    return data.extra.get("embeddable") is False
+
+
+YOUTUBE_CASES: Final = (
+    Case(
+        "youtube",
+        "live-title-and-description",
+        post("youtube", YOUTUBE_TEXT, name="City Desk Video"),
+        LiveAs(YOUTUBE_TEXT, "citydeskvideo", 1),
+    ),
+    Case(
+        "youtube",
+        "embedding-disabled-is-live",
+        variant("youtube", "embedding_disabled"),
+        LiveAs(PLAIN_TEXT, "citydeskvideo", 1, (is_not_embeddable,)),
+    ),
+    Case("youtube", "deleted", deleted("youtube"), GoneAs(PostStatus.DELETED)),
+    *(
+        Case("youtube", name.replace("_", "-"), variant("youtube", name), GoneAs(reason))
+        for name, reason in YOUTUBE_GONE
+    ),
+    Case(
+        "youtube",
+        "account-closed",
+        account("youtube", "deactivated"),
+        GoneAs(PostStatus.UNAVAILABLE),
+    ),
+    Case(
+        "youtube",
+        "bot-check",
+        fails_for_post("youtube", "auth_required"),
+        FailedAs(FailureKind.AUTH_REQUIRED),
+    ),
+    Case(
+        "youtube",
+        "consent-wall",
+        fails_for_post("youtube", "login_wall"),
+        FailedAs(FailureKind.UPSTREAM),
+    ),
+    Case(
+        "youtube",
+        "429",
+        fails_on("youtube", "rate_limit"),
+        FailedAs(FailureKind.RATE_LIMITED, retry_after=True),
+    ),
+)
+
+CASES: Final = (
+    X_CASES
+    + MASTODON_CASES
+    + TRUTH_CASES
+    + BLUESKY_CASES
+    + THREADS_CASES
+    + YOUTUBE_CASES
+    + REDDIT_CASES
+    + TELEGRAM_CASES
+)
 
 #: Every failure mode of the emulator (``error`` with JSON and HTML bodies), and what it is.
 FAILURES: Final[tuple[tuple[str, dict[str, Any], FailedAs], ...]] = (
