@@ -83,6 +83,10 @@ def test_a_page_of_posts_is_counted_as_each_post_alone(engine: Engine) -> None:
             _snapshot(gone, "DDDDDDDDDDD1", NOON, "only"),
         ):
             repository.add_snapshot(session=session, snapshot=snapshot)
+        for captured in (edited, gone):  # as a capture sets it with the first snapshot
+            post = repository.get_post(session=session, post_id=captured)
+            assert post is not None
+            post.first_captured_at = NOON
         for post_id, kind in ((edited, EventKind.EDITED), (gone, EventKind.DELETED)):
             session.add(
                 Event(post_id=post_id, kind=kind, first_observed_at=NOON, confirmed_at=NOON)

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 import archiver
 from archiver.api import bodies, head, openapi, problems, security
 from archiver.api.deps import utc_now
+from archiver.api.intake import Intake
 from archiver.api.limits import WriteLimiter
 from archiver.api.routes import (
     articles,
@@ -30,6 +31,7 @@ from archiver.config import Settings, load_settings
 from archiver.db.session import create_db_engine, create_session_factory
 from archiver.egress import Egress
 from archiver.errors import ConfigError
+from archiver.gctune import tune_for_server
 from archiver.storage import open_stores
 from archiver.worker import Worker
 
@@ -83,6 +85,7 @@ def create_app(
     app.state.screenshots = stores.screenshots
     app.state.egress = Egress(settings)  # article pages are fetched through the gate too
     app.state.write_limiter = WriteLimiter(settings.write_rate_limit)
+    app.state.intake = Intake(app.state.write_session_factory, clock)
     problems.install(app)
     bodies.install(app)  # inside the security headers, so a 413 gets them too
     security.install(app)
@@ -105,4 +108,6 @@ def create_app(
 def api_from_environment() -> FastAPI:
     """The API alone, with settings from the environment: what each process of
     ``archiver serve --no-worker --processes N`` runs."""
-    return create_app(load_settings(), worker=False)
+    app = create_app(load_settings(), worker=False)
+    tune_for_server()
+    return app

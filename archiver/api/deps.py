@@ -8,9 +8,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from archiver.api import limits
+from archiver.api.intake import REVOKED, Caller, KnownKeys
 from archiver.db.models import ApiKey
+from archiver.db.session import transaction
 from archiver.errors import Unauthorized
 from archiver.services import keys
 
@@ -43,21 +46,48 @@ WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
+def bearer_token(request: Request) -> str:
+    """The key in ``Authorization: Bearer KEY``, or 401."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("this request needs an API key: send Authorization: Bearer KEY")
+    return token.strip()
+
+
 def require_key(request: Request, session: WriteSessionDep, now: NowDep) -> ApiKey:
     """The API key in ``Authorization: Bearer KEY``, or 401; a write past the key's rate
     limit is 429 (``archiver.api.limits``)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("this request needs an API key: send Authorization: Bearer KEY")
-    record = keys.authenticate(session=session, secret=token.strip(), now=now)
+    record = keys.authenticate(session=session, secret=bearer_token(request), now=now)
     if record is None:
-        raise Unauthorized("the API key is not valid or has been revoked")
-    limits.charge_write(request, record)
+        raise Unauthorized(REVOKED)
+    limits.charge_write(request, record.id)
     return record
 
 
+async def require_submitter(request: Request, now: NowDep) -> Caller:
+    """Like :func:`require_key`, for the submission route: a key this process has already
+    authenticated is taken from memory (``archiver.api.intake``: its batch re-reads it)."""
+    token = bearer_token(request)
+    known: KnownKeys = request.app.state.intake.known_keys
+    key_hash = keys.hash_key(token)
+    caller = known.get(key_hash)
+    if caller is None:
+        factory: sessionmaker[Session] = request.app.state.write_session_factory
+
+        def authenticate() -> ApiKey | None:
+            with transaction(factory) as session:
+                return keys.authenticate(session=session, secret=token, now=now)
+
+        record = await run_in_threadpool(authenticate)
+        if record is None:
+            raise Unauthorized(REVOKED)
+        caller = known.remember(key_hash, record)
+    limits.charge_write(request, caller.id)
+    return caller
+
+
 KeyDep = Annotated[ApiKey, Depends(require_key)]
+SubmitterDep = Annotated[Caller, Depends(require_submitter)]
 
 
 def utc_now() -> datetime:

@@ -19,7 +19,6 @@ from typing import Final
 
 from fastapi import Request
 
-from archiver.db.models import ApiKey
 from archiver.errors import TooManyRequests
 from archiver.units import Rate, format_duration
 
@@ -87,8 +86,8 @@ def _period(rate: Rate) -> str:
     return _NAMED_PERIODS.get(rate.per) or format_duration(rate.per)
 
 
-def charge_write(request: Request, key: ApiKey) -> None:
-    """Charge ``key`` for ``request`` if it is a write (429 when its budget is spent)."""
+def charge_write(request: Request, key_id: str) -> None:
+    """Charge key ``key_id`` for ``request`` if it is a write (429 when its budget is spent)."""
     if request.method.upper() in WRITE_METHODS:
         limiter: WriteLimiter = request.app.state.write_limiter
-        limiter.charge(key.id)
+        limiter.charge(key_id)

@@ -12,6 +12,7 @@ import archiver
 from archiver.cli.common import console, database, errors, prepare
 from archiver.config import Settings
 from archiver.db import repository
+from archiver.gctune import tune_for_server
 from archiver.ids import normalize_id
 
 
@@ -53,6 +54,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 0
     app = create_app(settings, worker=not args.no_worker)
+    tune_for_server()
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
@@ -82,6 +84,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run() -> None:
         worker = Worker(settings, clock=utc_now)
+        tune_for_server()
         config = uvicorn.Config(
             operations_app(worker), log_config=None, log_level="warning", access_log=False
         )
@@ -134,6 +137,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run() -> int:
         worker = Worker(settings, clock=utc_now)
+        tune_for_server()
         try:
             summary = await worker.check_now(post_id)
         finally:

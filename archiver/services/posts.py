@@ -47,8 +47,11 @@ def view(*, session: Session, post: Post) -> PostView:
 
 
 def page_views(*, session: Session, posts: Sequence[Post]) -> list[PostView]:
-    """Views of a page of posts: three queries for the whole page, not three per post."""
-    ids = [post.id for post in posts]
+    """Views of a page of posts: three queries for the whole page, not three per post, and
+    none for posts never captured (no snapshot, so no edit either: as ``view_new``)."""
+    ids = [post.id for post in posts if post.first_captured_at is not None]
+    if not ids:
+        return [view_new(post) for post in posts]
     counts = repository.post_counts(session=session, post_ids=ids)
     latest = repository.newest_snapshots(session=session, post_ids=ids)
     return [

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from archiver.db import repository
 from archiver.db.models import Post
+from archiver.domain import PostRef
 from archiver.errors import UnprocessableContent, UnsupportedUrl
 from archiver.platforms import match_url, supported_platforms
 from archiver.units import format_duration, parse_schedule
@@ -70,6 +71,42 @@ def normalize_recheck(recheck: bool | str | None) -> str | None:
     return ",".join(format_duration(offset) for offset in offsets)
 
 
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """A submission whose URL is checked and recognised, not yet stored (steps 1 and 2)."""
+
+    url: str
+    ref: PostRef
+    tags: tuple[str, ...]
+    recheck: str | None
+    submitted_by: str | None
+
+
+def prepare(
+    *,
+    url: str,
+    tags: Sequence[str] = (),
+    recheck: bool | str | None = None,
+    submitted_by: str | None = None,
+) -> Wanted:
+    """Check and recognise a submission without touching the database; raises
+    UnprocessableContent or UnsupportedUrl saying what is wrong with it."""
+    url = check_url(url)  # 1
+    ref = match_url(url)  # 2
+    if ref is None:
+        raise UnsupportedUrl(
+            f"{url} is not a post URL of a supported platform; supported: "
+            + ", ".join(supported_platforms())
+        )
+    return Wanted(
+        url=url,
+        ref=ref,
+        tags=tuple(dict.fromkeys(tags)),
+        recheck=normalize_recheck(recheck),
+        submitted_by=submitted_by,
+    )
+
+
 def submit_post(
     *,
     session: Session,
@@ -80,34 +117,84 @@ def submit_post(
     now: datetime,
 ) -> Submission:
     """Store a post for capture, or return the one already stored in any of its URL forms."""
-    url = check_url(url)  # 1
-    ref = match_url(url)  # 2
-    if ref is None:
-        raise UnsupportedUrl(
-            f"{url} is not a post URL of a supported platform; supported: "
-            + ", ".join(supported_platforms())
-        )
-    stored_recheck = normalize_recheck(recheck)
+    wanted = prepare(url=url, tags=tags, recheck=recheck, submitted_by=submitted_by)
+    return store(session=session, wanted=wanted, now=now)
+
+
+def store(*, session: Session, wanted: Wanted, now: datetime) -> Submission:
+    """Steps 3 and 4 for one prepared submission, in the caller's transaction."""
+    ref = wanted.ref
     existing = repository.find_post(session=session, platform=ref.platform, post_key=ref.key)
     if existing is not None:  # 3
-        repository.add_tags(session=session, post=existing, tags=tags)
+        repository.add_tags(session=session, post=existing, tags=wanted.tags)
         return Submission(post=existing, created=False)
     try:  # 4
         with session.begin_nested():
             post = repository.add_post(
                 session=session,
                 ref=ref,
-                url=url,
-                recheck=stored_recheck,
-                submitted_by=submitted_by,
+                url=wanted.url,
+                recheck=wanted.recheck,
+                submitted_by=wanted.submitted_by,
                 now=now,
             )
-            repository.add_tags(session=session, post=post, tags=tags)
+            repository.add_tags(session=session, post=post, tags=wanted.tags)
     except IntegrityError:
         # Another request stored the same post between our lookup and our insert.
         raced = repository.find_post(session=session, platform=ref.platform, post_key=ref.key)
         if raced is None:
             raise
-        repository.add_tags(session=session, post=raced, tags=tags)
+        repository.add_tags(session=session, post=raced, tags=wanted.tags)
         return Submission(post=raced, created=False)
     return Submission(post=post, created=True)
+
+
+def _in_key_order(wanted: Sequence[Wanted]) -> list[int]:
+    """Positions of ``wanted`` by post key: transactions that write overlapping posts in the
+    same order wait on each other's unique keys (one wins, the other meets IntegrityError)
+    rather than deadlock."""
+    return sorted(range(len(wanted)), key=lambda i: (wanted[i].ref.platform, wanted[i].ref.key))
+
+
+def store_each(*, session: Session, wanted: Sequence[Wanted], now: datetime) -> list[Submission]:
+    """:func:`store` for each prepared submission, in one transaction, written in key order."""
+    results: dict[int, Submission] = {}
+    for i in _in_key_order(wanted):
+        results[i] = store(session=session, wanted=wanted[i], now=now)
+    return [results[i] for i in range(len(wanted))]
+
+
+def store_many(*, session: Session, wanted: Sequence[Wanted], now: datetime) -> list[Submission]:
+    """Steps 3 and 4 for many prepared submissions at once, in the caller's transaction: one
+    query finds those already stored, one flush inserts the rest (in key order). Two of them
+    naming the same post store it once (the first is told it created it). Raises IntegrityError
+    if another transaction stored one of the posts meanwhile: the caller rolls back and uses
+    :func:`store_each`, which settles such races."""
+    found = repository.find_posts(
+        session=session, keys=[(item.ref.platform, item.ref.key) for item in wanted]
+    )
+    results: dict[int, Submission] = {}
+    fresh: list[Post] = []
+    order = _in_key_order(wanted)
+    for i in order:
+        item = wanted[i]
+        key = (item.ref.platform, item.ref.key)
+        post = found.get(key)
+        if post is not None:
+            results[i] = Submission(post=post, created=False)
+            continue
+        post = found[key] = repository.new_post(
+            ref=item.ref,
+            url=item.url,
+            recheck=item.recheck,
+            submitted_by=item.submitted_by,
+            now=now,
+        )
+        fresh.append(post)
+        results[i] = Submission(post=post, created=True)
+    session.add_all(fresh)
+    session.flush()
+    for i in order:
+        repository.add_tags(session=session, post=results[i].post, tags=wanted[i].tags, flush=False)
+    session.flush()
+    return [results[i] for i in range(len(wanted))]

@@ -131,7 +131,7 @@ def submit_form(
         session.rollback()
         message = "That API key is not valid or has been revoked." if secret else "Give an API key."
         return _home(request, session, error=message, submitted_url=url, code=401)
-    limits.charge_write(request, record)  # 429 with Retry-After past the key's write budget
+    limits.charge_write(request, record.id)  # 429 with Retry-After past the key's write budget
     try:
         result = submissions.submit_post(session=session, url=url, submitted_by=record.id, now=now)
     except ApiError as exc:

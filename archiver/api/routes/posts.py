@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from archiver import urls
-from archiver.api.deps import KeyDep, NowDep, SessionDep, WriteSessionDep
+from archiver.api.deps import SessionDep, SubmitterDep
+from archiver.api.intake import Intake
 from archiver.api.schemas import (
     Author,
     PostLinks,
@@ -68,39 +69,30 @@ def post_out(view: posts.PostView) -> PostOut:
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
+    response_model=PostOut,
     responses={
         200: {"model": PostOut, "description": "already submitted"},
         401: PROBLEM,
         422: PROBLEM,
     },
 )
-def submit_post(
-    body: PostSubmission,
-    response: Response,
-    session: WriteSessionDep,
-    key: KeyDep,
-    now: NowDep,
-) -> PostOut:
-    """Submit a post for capture: 202 and ``Location`` when new, 200 when already known."""
-    result = submissions.submit_post(
-        session=session,
-        url=body.url,
-        tags=body.tags,
-        recheck=body.recheck,
-        submitted_by=key.id,
-        now=now,
+async def submit_post(body: PostSubmission, request: Request, key: SubmitterDep) -> Response:
+    """Submit a post for capture: 202 and ``Location`` when new, 200 when already known.
+
+    Stored with the submissions that arrive at the same moment, in one transaction
+    (``archiver.api.intake``), and durable before the client hears "accepted"."""
+    wanted = submissions.prepare(
+        url=body.url, tags=body.tags, recheck=body.recheck, submitted_by=key.id
     )
-    view = (
-        posts.view_new(result.post)
-        if result.created
-        else posts.view(session=session, post=result.post)
+    intake: Intake = request.app.state.intake
+    accepted = await intake.submit(wanted, key)
+    post_id = accepted.view.post.id
+    return Response(
+        post_out(accepted.view).model_dump_json(),
+        status_code=status.HTTP_202_ACCEPTED if accepted.created else status.HTTP_200_OK,
+        headers={"Location": urls.post_api(post_id)} if accepted.created else None,
+        media_type="application/json",
     )
-    session.commit()  # durable before the client hears "accepted"
-    if result.created:
-        response.headers["Location"] = urls.post_api(result.post.id)
-    else:
-        response.status_code = status.HTTP_200_OK
-    return post_out(view)
 
 
 @router.get("", responses={422: PROBLEM})

@@ -40,6 +40,7 @@ from archiver.db.repository.keys import (
     list_api_keys,
     revoke_api_key,
     touch_api_key,
+    unrevoked_key_ids,
 )
 from archiver.db.repository.observations import (
     add_check,
@@ -67,9 +68,11 @@ from archiver.db.repository.posts import (
     count_events,
     count_snapshots,
     find_post,
+    find_posts,
     get_post,
     latest_snapshot,
     list_posts,
+    new_post,
     post_counts,
 )
 from archiver.db.repository.queue import (
@@ -119,6 +122,7 @@ __all__ = [
     "export_post_ids",
     "find_api_key",
     "find_post",
+    "find_posts",
     "first_check_since",
     "get_article",
     "get_post",
@@ -139,6 +143,7 @@ __all__ = [
     "list_webhook_deliveries",
     "list_webhooks",
     "name_post",
+    "new_post",
     "newest_snapshots",
     "platform_window",
     "post_counts",
@@ -158,4 +163,5 @@ __all__ = [
     "snapshot_times",
     "snapshots_around",
     "touch_api_key",
+    "unrevoked_key_ids",
 ]

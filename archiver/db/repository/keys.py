@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -26,6 +27,15 @@ def add_api_key(
 def find_api_key(*, session: Session, key_hash: str) -> ApiKey | None:
     """The key with this hash, revoked or not, or ``None``."""
     return session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash)).one_or_none()
+
+
+def unrevoked_key_ids(*, session: Session, key_ids: Iterable[str]) -> set[str]:
+    """Which of these keys exist and are not revoked, in one query."""
+    wanted = set(key_ids)
+    if not wanted:
+        return set()
+    query = select(ApiKey.id).where(ApiKey.id.in_(wanted), ApiKey.revoked_at.is_(None))
+    return set(session.scalars(query))
 
 
 def list_api_keys(*, session: Session) -> list[ApiKey]:

@@ -43,17 +43,30 @@ def find_post(*, session: Session, platform: Platform, post_key: str) -> Post | 
     ).one_or_none()
 
 
-def add_post(
-    *,
-    session: Session,
-    ref: PostRef,
-    url: str,
-    recheck: str | None,
-    submitted_by: str | None,
-    now: datetime,
+def find_posts(
+    *, session: Session, keys: Sequence[tuple[Platform, str]]
+) -> dict[tuple[Platform, str], Post]:
+    """The posts already stored under these platform keys, in one query."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    query = (
+        select(Post)
+        .where(Post.post_key.in_({key for _, key in wanted}))
+        .options(selectinload(Post.tags))
+    )
+    return {
+        (post.platform, post.post_key): post
+        for post in session.scalars(query)
+        if (post.platform, post.post_key) in wanted
+    }
+
+
+def new_post(
+    *, ref: PostRef, url: str, recheck: str | None, submitted_by: str | None, now: datetime
 ) -> Post:
-    """Insert a pending post whose first capture is due at once, and flush it."""
-    post = Post(
+    """A pending post whose first capture is due at once, not yet added to a session."""
+    return Post(
         url=url,
         canonical_url=ref.canonical_url,
         platform=ref.platform,
@@ -67,20 +80,34 @@ def add_post(
         submitted_by=submitted_by,
         tags=[],  # known to be empty: reading them later needs no query
     )
+
+
+def add_post(
+    *,
+    session: Session,
+    ref: PostRef,
+    url: str,
+    recheck: str | None,
+    submitted_by: str | None,
+    now: datetime,
+) -> Post:
+    """Insert a pending post whose first capture is due at once, and flush it."""
+    post = new_post(ref=ref, url=url, recheck=recheck, submitted_by=submitted_by, now=now)
     session.add(post)
     session.flush()
     return post
 
 
-def add_tags(*, session: Session, post: Post, tags: Sequence[str]) -> None:
-    """Give a post the tags it does not have yet."""
+def add_tags(*, session: Session, post: Post, tags: Sequence[str], flush: bool = True) -> None:
+    """Give a post the tags it does not have yet (flushed unless ``flush=False``)."""
     if not tags:
         return
     have = {tag.tag for tag in post.tags}
     for tag in dict.fromkeys(tags):
         if tag not in have:
             post.tags.append(PostTag(post_id=post.id, tag=tag))
-    session.flush()
+    if flush:
+        session.flush()
 
 
 def list_posts(
