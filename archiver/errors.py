@@ -21,7 +21,7 @@ exceptions are for bad input, misconfiguration and bugs::
           ├── PayloadTooLarge        413  request body over the limit
           ├── TooManyRequests        429  the API key's write budget is spent (``Retry-After``)
           ├── UnprocessableContent   422  well-formed but unacceptable input
-          │    └── UnsupportedUrl    422  a URL no platform adapter recognises
+          │    └── UnsupportedUrl    422  a URL no adapter takes (not a post, nor a public page)
           ├── UpstreamUnavailable    502  an article page could not be fetched
           └── ServiceUnavailable     503  the database cannot be reached (or is locked) now
 
@@ -157,7 +157,9 @@ class UnprocessableContent(ApiError):
 
 
 class UnsupportedUrl(UnprocessableContent):
-    """A URL that no platform adapter recognises."""
+    """A URL that names no post of a platform Archiver reads and no public web page: a local
+    or private address, a scheme other than http or https, or a URL that is not well-formed.
+    The detail says which."""
 
     title = "Unsupported URL"
     type_slug = "unsupported-url"

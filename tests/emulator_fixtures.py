@@ -7,7 +7,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from archiver.config import Settings
+from archiver.domain import Observation
+from archiver.egress import Egress
 from archiver.emulator import EmulatorServer
+from archiver.platforms import adapter_for, match_url
 
 
 def local_url(server: EmulatorServer, url: str) -> str:
@@ -27,3 +31,11 @@ def control(
 ) -> httpx.Response:
     """Call the emulator's control API (``path`` starts with ``/control``)."""
     return client.request(method, server.control_url + path, **kwargs)
+
+
+async def observe(settings: Settings, url: str, timeout: float = 10.0) -> Observation:
+    """Fetch ``url`` with the adapter that claims it, through a fresh gate."""
+    ref = match_url(url)
+    assert ref is not None, url
+    async with Egress(settings, timeout=timeout) as gate:
+        return await adapter_for(ref).fetch(ref, gate)

@@ -41,7 +41,9 @@ BAD_BODIES = {
     "file": {"url": "file:///etc/passwd"},
     "ftp": {"url": "ftp://x.com/jack/status/1"},
     "over 2 KB": {"url": "https://x.com/jack/status/1?" + "a" * 2100},
-    "no platform": {"url": "https://example.com/some/article"},
+    "a local name": {"url": "http://localhost/x"},
+    "a private address": {"url": "http://10.0.0.1/x"},
+    "a name without a domain": {"url": "https://intranet/wiki"},
     "URL of wrong type": {"url": 12345},
     "tags of wrong type": {"url": "https://x.com/jack/status/1", "tags": "news"},
     "unknown field": {"url": "https://x.com/jack/status/1", "colour": "red"},
@@ -149,16 +151,42 @@ def test_malformed_json_is_a_bad_request(
     assert count_rows(engine, Post) == 0
 
 
-def test_unsupported_url_names_the_supported_platforms(
-    client: TestClient, auth: dict[str, str]
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://localhost/x", "localhost is a name of this machine"),
+        ("http://10.0.0.1/x", "10.0.0.1 is a private address, which Archiver never fetches"),
+        ("https://printer.local/", "printer.local is a local-network (mDNS) name"),
+        ("at://did:plc:abc/app.bsky.feed.like/x", "only http and https addresses"),
+    ],
+)
+def test_a_url_no_adapter_takes_is_refused_saying_why(
+    client: TestClient, auth: dict[str, str], engine: Engine, url: str, says: str
 ) -> None:
-    """A URL of no supported platform is refused with the supported ones named."""
-    problem = client.post(
-        "/api/v1/posts", json={"url": "https://example.com/a"}, headers=auth
-    ).json()
+    """A URL that is no post and no public web page gets 422 with one sentence saying why."""
+    problem = client.post("/api/v1/posts", json={"url": url}, headers=auth).json()
     assert problem["type"] == "/problems/unsupported-url"
-    for name in ("X (Twitter)", "Mastodon", "Bluesky"):
-        assert name in problem["detail"]
+    assert problem["detail"].startswith(f"{url} cannot be archived: ")
+    assert says in problem["detail"]
+    assert problem["detail"].endswith(".") and problem["detail"].count(". ") == 0
+    assert count_rows(engine, Post) == 0
+
+
+def test_any_public_web_page_is_accepted_as_web(client: TestClient, auth: dict[str, str]) -> None:
+    """A URL of no social platform is a web page: accepted once, in any spelling of its URL."""
+    first = client.post(
+        "/api/v1/posts",
+        json={"url": "https://Example.com/some/article?utm_source=x#top"},
+        headers=auth,
+    )
+    assert first.status_code == 202, first.text
+    body = first.json()
+    assert (body["platform"], body["canonical_url"]) == ("web", "https://example.com/some/article")
+    again = client.post(
+        "/api/v1/posts", json={"url": "https://example.com/some/article"}, headers=auth
+    )
+    assert again.status_code == 200
+    assert again.json()["id"] == body["id"]
 
 
 @pytest.mark.parametrize(

@@ -57,13 +57,13 @@ def test_submit_stores_posts_and_reports_bad_ones(
             "submit",
             "https://x.com/jack/status/20",
             "https://twitter.com/jack/status/20",
-            "https://example.com/nope",
+            "http://10.0.0.1/nope",
         ]
     )
     assert code == 1
     out, err = capsys.readouterr()
     assert "queued" in out and "already archived" in out
-    assert "example.com/nope" in err
+    assert "10.0.0.1/nope cannot be archived: 10.0.0.1 is a private address" in err
     assert count_rows(engine, Post) == 1
 
 
@@ -120,7 +120,7 @@ def test_import_reports_good_duplicate_and_bad_lines(
         "\n"
         "https://twitter.com/jack/status/20\n"
         "not-a-url\n"
-        "https://example.com/nope\n"
+        "http://localhost/nope\n"
         "https://mastodon.social/@archivist/110000000000000001\n",
         encoding="utf-8",
     )
@@ -128,7 +128,7 @@ def test_import_reports_good_duplicate_and_bad_lines(
     out, err = capsys.readouterr()
     assert "2 queued, 1 already archived, 2 failed." in out
     assert "archiver: line 5: 'not-a-url' is not a URL" in err
-    assert "archiver: line 6: https://example.com/nope is not a post URL" in err
+    assert "archiver: line 6: http://localhost/nope cannot be archived" in err
     assert "line 2" not in err and "line 7" not in err
     assert count_rows(engine, Post) == 2
 
@@ -203,11 +203,11 @@ def test_submit_and_import_against_a_running_server(
             assert client.get(f"/api/v1/posts/{post_id}").json()["status"] == "live"
 
             listing = tmp_path / "more.txt"
-            listing.write_text(f"{post.url}\nhttps://example.com/nope\n", encoding="utf-8")
+            listing.write_text(f"{post.url}\nhttp://localhost/nope\n", encoding="utf-8")
             assert main(["import", str(listing), *remote]) == 1
             out, err = capsys.readouterr()
             assert "1 already archived, 1 failed." in out
-            assert "line 2: https://example.com/nope is not a post URL" in err
+            assert "line 2: http://localhost/nope cannot be archived" in err
 
             assert main(["submit", post.url, "--server", server, "--key", "arch_wrong"]) == 1
             err = capsys.readouterr().err.strip()

@@ -1,9 +1,13 @@
 """Which URLs name a post, and how an article's post URL is written down.
 
-The one place that knows post URL shapes for article reading. X, Mastodon (Truth Social among
-them) and Bluesky are recognised by the platform adapters (:func:`archiver.platforms.match_url`);
-Threads, Instagram, TikTok, Facebook, Reddit, YouTube and Telegram, which articles embed but
-Archiver does not capture yet, by the small patterns below.
+The one place that knows post URL shapes for article reading. The social platforms Archiver
+captures are recognised by their adapters (:func:`archiver.platforms.match_url`): X, Mastodon
+(Truth Social among them), Bluesky, Threads, Reddit, Telegram and YouTube. Instagram, TikTok
+and Facebook, which articles embed but Archiver does not capture, are recognised by the small
+patterns below; so are Threads, Reddit, YouTube and Telegram, whose embeds and links come in
+more shapes than their adapters claim (comment permalinks, players, widgets). The generic web
+adapter takes any public page, but an article's ordinary links are not posts: a URL that only
+it claims is no post URL here.
 
 A post URL is kept as the article gives it, less what does not name the post: the query string
 and fragment (``?ref_src=…``, ``?s=20``, ``?utm_…``) and an embed suffix (``/embed``). Where only
@@ -103,7 +107,7 @@ def post_url(url: str) -> str | None:
     if known is not None:
         return known
     ref = match_url(url)
-    if ref is None:
+    if ref is None or ref.platform is Platform.WEB:
         return None
     if ref.platform is Platform.MASTODON:
         bare = _EMBED_SUFFIX.sub("", bare)

@@ -67,7 +67,8 @@ def platform_signal(
 
     X: the ``edit_tweet_ids`` list grew and now names more than one version (a list first seen
     empty, as from X's oEmbed fallback, that now names only the post itself is no signal).
-    Mastodon: ``edited_at`` is set and differs from before (its disappearance is no signal).
+    Every other platform (Mastodon first): ``edited_at`` is set and differs from before (its
+    disappearance is no signal).
     """
     signals: list[str] = []
     if len(after_edit_ids) > max(len(before_edit_ids), 1):
@@ -75,5 +76,5 @@ def platform_signal(
             f"x edit_tweet_ids grew from {len(before_edit_ids)} to {len(after_edit_ids)}"
         )
     if after_edited_at is not None and after_edited_at != before_edited_at:
-        signals.append("mastodon edited_at changed")
+        signals.append("edited_at changed")
     return "; ".join(signals) or None

@@ -45,7 +45,16 @@ _HOST_PORT = re.compile(r"(\[[^\]]*\]|[^:]*)(?::(\d*))?")
 _X_HOSTS = frozenset(
     {"x.com", "twitter.com", "www.x.com", "www.twitter.com", "mobile.twitter.com", "mobile.x.com"}
 )
-_TRACKING = frozenset({"ref_src", "fbclid", "gclid"})
+#: Query parameters that only say where a reader came from (besides every ``utm_*``): click
+#: IDs of ad and social networks, newsletter and marketing-automation tags, share markers.
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid",
+        "twclid", "ttclid", "li_fat_id", "igshid", "igsh", "mc_cid", "mc_eid", "ref_src",
+        "ref_url", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id",
+        "srsltid", "_ga", "_gl",
+    }
+)  # fmt: skip
 _X_TRACKING = frozenset({"s", "t"})
 
 
@@ -85,9 +94,8 @@ def _split_tail(url: str) -> tuple[str, str]:
 def canonical_url(url: str) -> str:
     """``url`` spelled canonically: scheme ``https`` (``http`` is the same link to a reader),
     host lower-case, default port and a bare ``/`` path dropped, tracking parameters removed
-    (``utm_*``, ``ref_src``, ``fbclid``, ``gclid``; ``s`` and ``t`` on X links). Any ``t.co``
-    short link becomes :data:`TCO_PLACEHOLDER`. Something that is not an absolute http(s) URL is
-    returned unchanged."""
+    (see :func:`without_tracking`). Any ``t.co`` short link becomes :data:`TCO_PLACEHOLDER`.
+    Something that is not an absolute http(s) URL is returned unchanged."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -105,7 +113,7 @@ def canonical_url(url: str) -> str:
         port = ""
     netloc = userinfo + host + (f":{port}" if port else "")
     path = "" if parts.path == "/" else parts.path
-    query = _without_tracking(parts.query, x_link=host in _X_HOSTS)
+    query = without_tracking(parts.query, x_link=host in _X_HOSTS)
     return (
         f"https://{netloc}{path}"
         + (f"?{query}" if query else "")
@@ -113,14 +121,15 @@ def canonical_url(url: str) -> str:
     )
 
 
-def _without_tracking(query: str, *, x_link: bool) -> str:
-    """``query`` without tracking parameters; the rest keeps its order and spelling."""
+def without_tracking(query: str, *, x_link: bool = False) -> str:
+    """``query`` without tracking parameters (``utm_*`` and :data:`TRACKING_PARAMETERS`; ``s``
+    and ``t`` too on an X link); the rest keeps its order and spelling."""
     kept = []
     for pair in query.split("&"):
         if not pair:
             continue
         key = unquote(pair.partition("=")[0]).lower()
-        if key.startswith("utm_") or key in _TRACKING or (x_link and key in _X_TRACKING):
+        if key.startswith("utm_") or key in TRACKING_PARAMETERS or (x_link and key in _X_TRACKING):
             continue
         kept.append(pair)
     return "&".join(kept)

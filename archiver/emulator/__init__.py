@@ -1,6 +1,7 @@
 """A local emulator of the social platforms Archiver reads: a real HTTP server on loopback that
 speaks each platform's wire format (X syndication, oEmbed and embed; the Mastodon API for
-mastodon.social and Truth Social; the Bluesky AppView and embed service; their media CDNs) and
+mastodon.social and Truth Social; the Bluesky AppView and embed service; Reddit, Telegram,
+Threads and YouTube; a news site and a web publication with oEmbed; their media CDNs) and
 can be told, through a control API or ``EmulatorServer.world``, to edit, delete, suspend,
 protect, withhold, rate-limit, fail or hang.
 

@@ -15,6 +15,7 @@ Account states look like this per platform:
 * Reddit and Telegram: see ``reddit_json`` and ``telegram``.
 * Threads: any state but ``active`` hides every post as a deletion does (see ``threads``).
 * YouTube: see ``youtube_json``.
+* Web pages (the ``web`` platform): account states do not apply (see ``web``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ DEFAULT_HOSTS = {
     "telegram": "t.me",
     "threads": "www.threads.com",
     "youtube": "www.youtube.com",
+    "web": "www.riverside-dispatch.example",
 }
 _HANDLES = {
     "x": re.compile(r"[A-Za-z0-9_]{1,15}"),
@@ -48,6 +50,7 @@ _HANDLES = {
     "telegram": re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}"),
     "threads": re.compile(r"[a-z0-9._]{1,30}"),  # Instagram usernames, lower case
     "youtube": re.compile(r"[A-Za-z0-9_.-]{3,30}"),  # channel handles, without the @
+    "web": re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?"),  # an author's slug on the site
 }
 
 

@@ -23,6 +23,7 @@ from archiver.emulator import (
     reddit,
     telegram,
     threads,
+    web,
     x,
     x_embed,
     youtube,
@@ -55,6 +56,8 @@ HANDLERS: Final[dict[str, Handler]] = {
     "ytimg": youtube.handle_thumbnail,
     "media": media.handle,
     "news": news.handle,
+    "web": web.handle,
+    "web-oembed": web.handle_oembed,
     "control": control.handle,
 }
 PostKey = Callable[[Request, Ctx], "tuple[str, str] | None"]
@@ -71,6 +74,8 @@ POST_KEYS: Final[dict[str, PostKey]] = {
     "threads-web": threads.post_key,
     "threads-graph": threads.post_key,
     "youtube": youtube.post_key,
+    "web": web.post_key,
+    "web-oembed": web.post_key,
 }
 METHODS: Final = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 

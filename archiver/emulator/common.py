@@ -32,6 +32,8 @@ FAMILIES: Final = {
     "youtube": "youtube",
     "ytimg": "media",
     "media": "media",
+    "web": "web",
+    "web-oembed": "web",
     "control": "control",
 }
 
@@ -50,8 +52,8 @@ class Origin:
 
     @property
     def family(self) -> str:
-        """``x``, ``mastodon``, ``bluesky``, ``reddit``, ``telegram``, ``media`` or
-        ``control``."""
+        """``x``, ``mastodon``, ``bluesky``, ``reddit``, ``telegram``, ``threads``,
+        ``meta-graph``, ``youtube``, ``web``, ``media`` or ``control``."""
         return FAMILIES[self.kind]
 
 
@@ -86,6 +88,9 @@ DEFAULT_ORIGINS: Final = (
     Origin("https://www.youtube.com", "youtube"),
     Origin("https://i.ytimg.com", "ytimg"),
     Origin("https://yt3.ggpht.com", "media"),
+    Origin("https://www.riverside-dispatch.example", "web"),
+    Origin("https://embed.riverside-dispatch.example", "web-oembed"),
+    Origin("https://cdn.riverside-dispatch.example", "media"),
 )
 
 

@@ -2,14 +2,14 @@
 
 * ``rate_limit``: 429 with the family's body and rate-limit headers (X ``x-rate-limit-*``
   epoch; Mastodon ``X-RateLimit-*`` with an ISO reset; Bluesky ``RateLimit-*`` epoch; Reddit
-  ``x-ratelimit-*`` with the reset in seconds; Telegram and Threads pages ``Retry-After``; Meta's
-  Graph API its throttling error, code 4, without a time).
+  ``x-ratelimit-*`` with the reset in seconds; Telegram, Threads and web pages
+  ``Retry-After``; Meta's Graph API its throttling error, code 4, without a time).
 * ``error``: the given 4xx/5xx status (500 and 503 with the family's JSON; others an HTML
   gateway page; a 429 this way is a proxy's, with ``Retry-After: retry_after_seconds``).
 * ``auth_required``: Mastodon 401 ``This API requires an authenticated user`` (web pages
   redirect to the sign-in page); X and Bluesky their 401s; Threads pages redirect to
   ``/login``, Meta's Graph API asks for a token (code 104); YouTube's bot check (the watch page
-  ``LOGIN_REQUIRED``, oEmbed 401); media 403.
+  ``LOGIN_REQUIRED``, oEmbed 401); the web publication a subscribers-only 401; media 403.
 * ``non_json``: 200 ``text/html`` garbage (a bot-wall page).
 * ``login_wall``: 200 ``text/html``, the family's "sign in to see this" page.
 * ``wrong_type``: the normal answer (status and body) labelled ``text/html`` (an HTML
@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from archiver.emulator import pages, threads, youtube
+from archiver.emulator import pages, threads, web, youtube
 from archiver.emulator.common import Ctx, Handler, html_response, iso_us, json_response, now
 from archiver.emulator.common import text_response as text
 from archiver.emulator.model import Failure
@@ -101,6 +101,8 @@ def rate_limited(family: str, retry_after: int) -> Response:
         return threads.graph_throttled()
     if family == "youtube":
         return youtube.rate_limited(retry_after)
+    if family == "web":
+        return web.rate_limited(retry_after)
     return text("Too Many Requests", 429)
 
 
@@ -136,6 +138,8 @@ def auth_required(family: str, request: Request) -> Response:
         return threads.auth_required(request)
     if family == "youtube":
         return youtube.auth_required(request)
+    if family == "web":
+        return web.auth_required()
     return text("Forbidden", 403)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from archiver.emulator import idgen, media, reddit_json, telegram, threads_json, youtube_json
+from archiver.emulator import idgen, media, reddit_json, telegram, threads_json, web, youtube_json
 from archiver.emulator.model import Account, MediaItem, Post
 from archiver.emulator.x import syndication_url
 
@@ -43,6 +43,8 @@ def post_url(post: Post, version_id: str | None = None) -> str:
         return threads_json.post_url(post)
     if post.platform == "youtube":
         return youtube_json.watch_url(post.id)
+    if post.platform == "web":
+        return web.page_url(post)
     posts = "posts/" if post.platform == "truthsocial" else ""
     return f"https://{post.host}/@{handle}/{posts}{post.id}"
 
@@ -70,6 +72,8 @@ def api_url(post: Post, version_id: str | None = None) -> str:
         return threads_json.post_url(post)
     if post.platform == "youtube":
         return f"https://www.youtube.com/oembed?url={quote(youtube_json.watch_url(post.id))}"
+    if post.platform == "web":  # no API: the page carries the data
+        return web.page_url(post)
     return f"https://{post.host}/api/v1/statuses/{post.id}"
 
 
@@ -89,6 +93,8 @@ def avatar(account: Account, register: Register) -> str:
         url = threads_json.avatar_url(account.handle)
     elif account.platform == "youtube":
         url = f"https://yt3.ggpht.com/ytc/{idgen.base62(40, 'yt-avatar', key)}=s88-c-k-no-rj"
+    elif account.platform == "web":
+        url = web.avatar_url(key)
     else:
         extension = "jpeg" if account.platform == "truthsocial" else "png"
         path = f"accounts/avatars/{idgen.split_digits(account.id)}/original/{key}.{extension}"
@@ -128,6 +134,8 @@ def make_media(
         telegram.make_media(item, seed, register)
     elif post.platform == "threads":
         threads_json.attach(item, seed, register)
+    elif post.platform == "web":
+        web.make_media(item, seed, register)
     else:
         _mastodon_media(item, post.host, seed, post.created_at, sequence, register)
     return item

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Final
 
 PLATFORMS: Final = (
-    "x", "mastodon", "truthsocial", "bluesky", "reddit", "telegram", "threads", "youtube",
+    "x", "mastodon", "truthsocial", "bluesky", "reddit", "telegram", "threads", "youtube", "web",
 )  # fmt: skip
 #: Account states. What each one looks like per platform is documented in ``world``.
 ACCOUNT_STATES: Final = ("active", "suspended", "protected", "withheld", "takedown", "deactivated")
@@ -76,6 +76,8 @@ VARIANTS: Final = {
         "copyright_blocked",
         "embedding_disabled",
     ),
+    # What each looks like: see ``web``.
+    "web": ("plain", "removed", "front_page", "pdf"),
 }
 MEDIA_TYPES: Final = {
     "photo": "image",

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from archiver.emulator import idgen, links, reddit_json, threads_json, youtube_json
+from archiver.emulator import idgen, links, reddit_json, threads_json, web, youtube_json
 from archiver.emulator.accounts import Accounts
 from archiver.emulator.common import now, parse_time
 from archiver.emulator.model import (
@@ -121,6 +121,8 @@ class World(Accounts):
                 raise ValueError("a Threads shortcode is 5-64 of A-Za-z0-9-_")
             if platform == "youtube" and not youtube_json.is_video_id(post_id):
                 raise ValueError("a YouTube video id is 11 of A-Za-z0-9-_")
+            if platform == "web" and not web.is_slug(post_id):
+                raise ValueError("a web page's id is its slug: 1-80 of a-z0-9-")
             if self._find(platform, post_id) is not None:
                 raise ValueError(f"{platform} post {post_id} exists")
             post = Post(platform, host, post_id, account, [], lang, moment, quoted_id, reply_to_id)
@@ -153,6 +155,8 @@ class World(Accounts):
                 candidate = threads_json.new_code(moment, self._next())
             elif platform == "youtube":
                 candidate = youtube_json.new_id(moment, self._next())
+            elif platform == "web":
+                candidate = web.new_slug(self._next())
             else:
                 candidate = idgen.mastodon_snowflake(moment, self._next())
             if self._find(platform, candidate) is None:
@@ -241,6 +245,11 @@ class World(Accounts):
         """Every post, oldest first."""
         with self.lock:
             return [self.info(post) for post in self._posts.values()]
+
+    def posts_of(self, platform: str) -> list[Post]:
+        """Every post of one platform, oldest first."""
+        with self.lock:
+            return [post for post in self._posts.values() if post.platform == platform]
 
     def edit_post(
         self,

@@ -1,12 +1,14 @@
 """Platform adapters and their ordered registry.
 
 The first adapter whose ``match(url)`` claims a URL handles it. Order matters: adapters for
-known hosts come before Mastodon, which recognises post URLs on any host.
+known hosts come first, then Mastodon, which recognises post URLs on any host, and last the
+generic web adapter, which takes any public http(s) URL left as a web page.
 """
 
 from __future__ import annotations
 
 from archiver.domain import PostRef
+from archiver.platforms import web
 from archiver.platforms.base import PlatformAdapter
 from archiver.platforms.bluesky import BlueskyAdapter
 from archiver.platforms.mastodon import MastodonAdapter
@@ -24,6 +26,7 @@ ADAPTERS: tuple[PlatformAdapter, ...] = (
     ThreadsAdapter(),
     YouTubeAdapter(),
     MastodonAdapter(),
+    web.WebAdapter(),
 )
 
 
@@ -36,6 +39,12 @@ def match_url(url: str) -> PostRef | None:
     return None
 
 
+def refusal(url: str) -> str:
+    """Why no adapter claims ``url``, as a clause (the web adapter, which takes every public
+    http(s) URL, says what is wrong with it)."""
+    return web.refusal(url) or "it names no post and no web page Archiver can read"
+
+
 def adapter_for(ref: PostRef) -> PlatformAdapter:
     """The adapter that handles ``ref``'s platform."""
     for adapter in ADAPTERS:
@@ -44,9 +53,4 @@ def adapter_for(ref: PostRef) -> PlatformAdapter:
     raise LookupError(f"no adapter for platform {ref.platform}")
 
 
-def supported_platforms() -> list[str]:
-    """Names of the platforms whose post URLs are recognised, in registry order."""
-    return [adapter.display_name for adapter in ADAPTERS]
-
-
-__all__ = ["ADAPTERS", "PlatformAdapter", "adapter_for", "match_url", "supported_platforms"]
+__all__ = ["ADAPTERS", "PlatformAdapter", "adapter_for", "match_url", "refusal"]

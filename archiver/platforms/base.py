@@ -6,8 +6,9 @@ An adapter alone knows its platform: which URLs name a post, what the canonical 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Final, Protocol
 from urllib.parse import SplitResult, urlsplit
 
 from archiver.domain import (
@@ -18,6 +19,9 @@ from archiver.domain import (
     PostRef,
     ScreenshotTarget,
 )
+
+_LABEL: Final = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST: Final = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}", re.ASCII)
 
 
 class Fetcher(Protocol):
@@ -87,4 +91,16 @@ def strip_host_prefixes(host: str, prefixes: tuple[str, ...]) -> str:
     for prefix in prefixes:
         if host.startswith(prefix):
             return host[len(prefix) :]
+    return host
+
+
+def ascii_host(host: str) -> str | None:
+    """Return ``host`` in its ASCII (punycode) form if it is a valid dotted name, else ``None``."""
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            return None
+    if len(host) > 253 or not _HOST.fullmatch(host):
+        return None
     return host

@@ -40,12 +40,16 @@ class Script:
 @dataclass(frozen=True, slots=True)
 class Page:
     """What a page says about itself. ``meta`` is keyed by the lower-cased ``property``,
-    ``name`` or ``itemprop`` (the first value wins); ``links`` by lower-cased ``rel``."""
+    ``name`` or ``itemprop`` (the first value wins); ``links`` by lower-cased ``rel``;
+    ``alternates`` (``<link rel="alternate">``: feeds, oEmbed) by lower-cased ``type``;
+    ``lang`` is the ``<html lang>``."""
 
     title: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
     scripts: tuple[Script, ...] = ()
+    alternates: dict[str, str] = field(default_factory=dict)
+    lang: str | None = None
 
 
 def is_html(exchange: HttpExchange) -> bool:
@@ -54,9 +58,10 @@ def is_html(exchange: HttpExchange) -> bool:
     return declared in _HTML_TYPES
 
 
-def read_page(body: bytes) -> Page:
-    """The metadata and scripts of an HTML document (bytes decoded as UTF-8, leniently)."""
-    markup = body.decode("utf-8", errors="replace")
+def read_page(body: bytes | str) -> Page:
+    """The metadata and scripts of an HTML document (bytes decoded as UTF-8, leniently; text
+    as it is)."""
+    markup = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
     try:
         soup = BeautifulSoup(markup, "html.parser")
     except (ParserRejectedMarkup, AssertionError, ValueError, RecursionError):
@@ -69,18 +74,24 @@ def read_page(body: bytes) -> Page:
             if name and content and name not in meta:
                 meta[name] = content
     links: dict[str, str] = {}
+    alternates: dict[str, str] = {}
     for tag in soup.find_all("link"):
         href = _attr(tag, "href")
-        for rel in _attr(tag, "rel").lower().split():
+        rels = _attr(tag, "rel").lower().split()
+        for rel in rels:
             if href and rel not in links:
                 links[rel] = href
+        kind = _attr(tag, "type").strip().lower()
+        if href and kind and "alternate" in rels and kind not in alternates:
+            alternates[kind] = href
     scripts = tuple(
         Script(_attr(tag, "type").strip().lower(), frozenset(tag.attrs), tag.string or "")
         for tag in soup.find_all("script")
         if isinstance(tag, Tag)
     )
     title = soup.title.string if soup.title is not None else None
-    return Page(title.strip() if title else None, meta, links, scripts)
+    lang = _attr(soup.html, "lang").strip() or None
+    return Page(title.strip() if title else None, meta, links, scripts, alternates, lang)
 
 
 def _attr(tag: object, name: str) -> str:

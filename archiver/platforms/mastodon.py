@@ -33,7 +33,7 @@ from archiver.domain import (
     ScreenshotTarget,
 )
 from archiver.platforms._http import Exchanges, NotJson, json_body, json_object, utc_now
-from archiver.platforms.base import Fetcher, split_url
+from archiver.platforms.base import Fetcher, ascii_host, split_url
 from archiver.platforms.mastodon_parse import (
     account_suspended,
     is_instance,
@@ -65,8 +65,6 @@ _FORGET_NO_AFTER: Final = timedelta(days=1)
 #: Hosts remembered at most; past it the memory starts afresh (submitted URLs name any host).
 _MAX_VERDICTS: Final = 10_000
 
-_LABEL: Final = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_HOST: Final = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}", re.ASCII)
 _USER: Final = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,98}[A-Za-z0-9_])?"
 _PATH: Final = re.compile(
     rf"/(?:(?:web/)?@(?P<user>{_USER}(?:@[A-Za-z0-9-]{{1,63}}(?:\.[A-Za-z0-9-]{{1,63}})+)?)"
@@ -74,18 +72,6 @@ _PATH: Final = re.compile(
     r"/(?P<id>\d{1,25})(?:/embed)?/?",
     re.ASCII,
 )
-
-
-def _ascii_host(host: str) -> str | None:
-    """Return ``host`` in its ASCII (punycode) form if it is a valid dotted name, else ``None``."""
-    if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii").lower()
-        except UnicodeError:
-            return None
-    if len(host) > 253 or not _HOST.fullmatch(host):
-        return None
-    return host
 
 
 def _other_platform(host: str) -> bool:
@@ -118,7 +104,7 @@ class MastodonAdapter:
         parts = split_url(url)
         if parts is None:
             return None
-        host = _ascii_host(parts.netloc)
+        host = ascii_host(parts.netloc)
         if host is None or _other_platform(host):
             return None
         found = _PATH.fullmatch(parts.path)

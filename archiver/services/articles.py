@@ -21,7 +21,7 @@ from archiver.articles import decode_html, read_html, read_text
 from archiver.articles.model import ArticleDoc
 from archiver.db import repository
 from archiver.db.models import Article, Post, Quote
-from archiver.domain import QuoteKind
+from archiver.domain import Platform, QuoteKind
 from archiver.errors import (
     ApiError,
     EgressError,
@@ -29,6 +29,7 @@ from archiver.errors import (
     EgressTooLarge,
     NotFound,
     UnprocessableContent,
+    UnsupportedUrl,
     UpstreamUnavailable,
 )
 from archiver.ids import normalize_id
@@ -208,8 +209,9 @@ def ingest(
 
 
 def _submit(session: Session, url: str, submitted_by: str | None, now: datetime) -> Post | None:
-    """The post at ``url``, submitted for capture if new; ``None`` for unsupported URLs."""
-    if match_url(url) is None:
+    """The post at ``url``, submitted for capture if new; ``None`` for a URL that names no post
+    of a social platform Archiver reads (an article quotes posts, not web pages)."""
+    if not _names_a_post(url):
         return None
     try:
         return submissions.submit_post(
@@ -217,6 +219,12 @@ def _submit(session: Session, url: str, submitted_by: str | None, now: datetime)
         ).post
     except ApiError:
         return None
+
+
+def _names_a_post(url: str) -> bool:
+    """Whether ``url`` names a post of a social platform (not merely a web page)."""
+    ref = match_url(url)
+    return ref is not None and ref.platform is not Platform.WEB
 
 
 # --- Reading and linking by hand ----------------------------------------------------------
@@ -261,6 +269,12 @@ def link_quote(
     quote = next((q for q in view.quotes if q.id == wanted), None)
     if quote is None:
         raise NotFound(f"article {view.article.id} has no quote {quote_id}")
+    if not _names_a_post(post_url):
+        submissions.check_url(post_url)
+        raise UnsupportedUrl(
+            f"{post_url} names no post of a social platform Archiver reads; a quote is linked "
+            "to a post, not to a web page."
+        )
     post = submissions.submit_post(
         session=session, url=post_url, submitted_by=submitted_by, now=now
     ).post

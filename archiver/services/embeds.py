@@ -22,6 +22,7 @@ from archiver.db import repository
 from archiver.db.models import Post, Snapshot
 from archiver.domain import Platform, PostStatus
 from archiver.errors import NotFound
+from archiver.services.citation import platform_name
 from archiver.services.memento import post_for_url
 from archiver.services.snapshots import get_snapshot
 from archiver.web.invisible import reveal_text
@@ -32,7 +33,6 @@ WIDTH = 550
 CACHE_AGE = 3600
 #: A snapshot page's path (possibly under a prefix), with the ID in any typed form.
 _SNAPSHOT_PAGE = re.compile(r"(?:^|/)s/([0-9A-Za-z][0-9A-Za-z -]*)/?$")
-_PLATFORM_NAMES = {Platform.X: "X", Platform.MASTODON: "Mastodon", Platform.BLUESKY: "Bluesky"}
 #: What the embed says of a post that is gone, by status.
 _GONE = {
     PostStatus.DELETED: "the post has since been deleted",
@@ -139,7 +139,7 @@ def render_html(source: EmbedSource, *, base: str) -> str:
     page = base + urls.snapshot_page(snapshot.id)
     name, handle = _who(snapshot, post)
     byline = " ".join(escape(part) for part in (name, handle) if part) or "Unknown author"
-    platform = _PLATFORM_NAMES.get(post.platform, post.platform.value.title())
+    platform = platform_name(post.platform, post.host, post.canonical_url)
     posted = snapshot.posted_at or post.posted_at
     when = f" on {escape(human_date(posted))}" if posted else ""
     lang = f' lang="{escape(snapshot.lang)}"' if snapshot.lang else ""

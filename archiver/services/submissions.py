@@ -2,7 +2,9 @@
 
 Steps:
 1. check the URL is a URL we may look at (http, https or an AT-URI; no control characters);
-2. let the platform registry recognise the post and its canonical form;
+2. let the platform registry recognise the post (or web page) and its canonical form; a URL
+   nothing claims (a private or local address, a scheme other than http or https) is refused
+   with the reason;
 3. return the post already stored under that platform key, adding any new tags; or
 4. insert it as ``pending`` with its first capture due now, in the caller's transaction,
    so it is durable before anyone is told it was accepted.
@@ -23,7 +25,7 @@ from archiver.db import repository
 from archiver.db.models import Post
 from archiver.domain import PostRef
 from archiver.errors import UnprocessableContent, UnsupportedUrl
-from archiver.platforms import match_url, supported_platforms
+from archiver.platforms import match_url, refusal
 from archiver.units import format_duration, parse_schedule
 
 MAX_URL_LENGTH = 2048
@@ -94,10 +96,7 @@ def prepare(
     url = check_url(url)  # 1
     ref = match_url(url)  # 2
     if ref is None:
-        raise UnsupportedUrl(
-            f"{url} is not a post URL of a supported platform; supported: "
-            + ", ".join(supported_platforms())
-        )
+        raise UnsupportedUrl(f"{url} cannot be archived: {refusal(url)}.")
     return Wanted(
         url=url,
         ref=ref,

@@ -150,8 +150,8 @@ def test_x_edit_ids_signal(
 def test_mastodon_edited_at_signal() -> None:
     """A set and different ``edited_at`` is a signal; one that vanished or stayed is not."""
     first, second = datetime(2026, 9, 1, 12, tzinfo=UTC), datetime(2026, 9, 1, 13, tzinfo=UTC)
-    assert platform_signal((), (), None, first) == "mastodon edited_at changed"
-    assert platform_signal((), (), first, second) == "mastodon edited_at changed"
+    assert platform_signal((), (), None, first) == "edited_at changed"
+    assert platform_signal((), (), first, second) == "edited_at changed"
     assert platform_signal((), (), first, first) is None
     assert platform_signal((), (), first, None) is None
 
@@ -160,7 +160,7 @@ def test_both_signals_are_joined() -> None:
     """Both platform signals at once are reported together."""
     at = datetime(2026, 9, 1, 12, tzinfo=UTC)
     assert platform_signal(["1"], ["1", "2"], None, at) == (
-        "x edit_tweet_ids grew from 1 to 2; mastodon edited_at changed"
+        "x edit_tweet_ids grew from 1 to 2; edited_at changed"
     )
 
 

@@ -1,18 +1,21 @@
 """The contract every platform adapter keeps, checked over the whole registry.
 
 Each adapter claims its own example URLs and no other adapter's, canonicalises idempotently,
-gives every URL form of one post the same key, refuses non-post URLs and never raises.
+gives every URL form of one post the same key, refuses non-post URLs and never raises. The
+generic web adapter, last, takes every public http(s) URL the others leave (a social
+platform's non-post URL included) and refuses what no one may fetch.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import string
 
 import pytest
 
 from archiver.domain import Platform, PostRef
-from archiver.platforms import ADAPTERS, PlatformAdapter, match_url
+from archiver.platforms import ADAPTERS, PlatformAdapter, match_url, refusal
 
 X_ID = "1445078208190291973"
 DID = "did:plc:z72i7hdynmk6r22z27h6tvur"
@@ -108,9 +111,35 @@ EXAMPLES: dict[Platform, tuple[str, ...]] = {
         f"https://www.youtube-nocookie.com/embed/{YT}",
         "https://www.youtube.com/watch?v=-_-_-_-_-_-",
     ),
+    Platform.WEB: (
+        "https://www.example.com/news/2024/05/river-vote.html",
+        "https://Example.COM:443/news/2024/05/river-vote.html?utm_source=x&fbclid=1#comments",
+        "http://example.org/",
+        "https://example.org",
+        "https://blog.example.net/p?id=7&utm_medium=email&page=2&mc_cid=a&mc_eid=b&gclid=c",
+        "https://bücher.example/über?q=ä",
+        "http://93.184.216.34:8080/status.txt",
+        "https://[2606:4700:4700::1111]/dns-query",
+        "https://www.nytimes.com/2024/05/01/us/politics/vote.html?smid=tw-share&igshid=x",
+        # Hosts of social platforms, but no post of theirs: taken as pages.
+        "https://x.com/jack",
+        "https://www.reddit.com/r/AskHistorians/",
+        "https://mastodon.social/@Gargron",
+        "https://www.youtube.com/@u",
+    ),
 }
 
 SAME_POST: list[tuple[Platform, str, tuple[str, ...]]] = [
+    (
+        Platform.WEB,
+        "https://example.com/a/b?id=3&x=1",
+        (
+            "https://example.com/a/b?id=3&x=1",
+            "HTTPS://EXAMPLE.COM:443/a/b?id=3&x=1",
+            "https://example.com./a/b?utm_source=feed&id=3&fbclid=abc&x=1#top",
+            "https://example.com/a/b?id=3&gclid=1&x=1&ref_src=twsrc&igshid=2&mc_cid=3&mc_eid=4",
+        ),
+    ),
     (Platform.REDDIT, REDDIT_ID, EXAMPLES[Platform.REDDIT]),
     (Platform.TELEGRAM, "durov/43", EXAMPLES[Platform.TELEGRAM][:-1]),
     (Platform.THREADS, THREADS_CODE, EXAMPLES[Platform.THREADS][:-1]),
@@ -155,7 +184,39 @@ SAME_POST: list[tuple[Platform, str, tuple[str, ...]]] = [
     ),
 ]
 
+LONG_URL = "https://example.com/search?" + "&".join(f"k{n}=value{n}" for n in range(60))
+
 EXPECTED: list[tuple[str, PostRef]] = [
+    (
+        "https://News.Example.com:443/a%2Fb/ü?utm_campaign=x&id=1#frag",
+        PostRef(
+            Platform.WEB,
+            "https://news.example.com/a%2Fb/%C3%BC?id=1",
+            hashlib.sha256(b"https://news.example.com/a%2Fb/%C3%BC?id=1").hexdigest()[:16],
+            "https://news.example.com/a%2Fb/%C3%BC?id=1",
+            host="news.example.com",
+        ),
+    ),
+    (
+        "http://example.com",
+        PostRef(
+            Platform.WEB,
+            "http://example.com/",
+            hashlib.sha256(b"http://example.com/").hexdigest()[:16],
+            "http://example.com/",
+            host="example.com",
+        ),
+    ),
+    (
+        LONG_URL,
+        PostRef(
+            Platform.WEB,
+            "example.com/" + hashlib.sha256(LONG_URL.encode()).hexdigest(),
+            hashlib.sha256(LONG_URL.encode()).hexdigest()[:16],
+            LONG_URL,
+            host="example.com",
+        ),
+    ),
     (
         f"https://old.reddit.com/r/AskHistorians/comments/{REDDIT_ID}/why_did_the/?sort=top",
         PostRef(
@@ -278,7 +339,8 @@ EXPECTED: list[tuple[str, PostRef]] = [
     ),
 ]
 
-NON_POSTS: tuple[str, ...] = (
+#: Not posts of any social platform, but public web pages: the web adapter takes them.
+NOT_POSTS_BUT_PAGES: tuple[str, ...] = (
     "https://x.com/home",
     "https://x.com/jack",
     "https://x.com/jack/likes",
@@ -292,7 +354,6 @@ NON_POSTS: tuple[str, ...] = (
     f"https://x.com/u/status/{X_ID}/photo/1/extra",
     f"https://t.co/abc?id={X_ID}",
     "https://t.co/abc",
-    "ftp://x.com/a/status/1",
     "https://x.com/@foo/123",
     "https://twitter.com/users/foo/statuses/123",
     "https://bsky.app/profile/alice.bsky.social",
@@ -301,15 +362,11 @@ NON_POSTS: tuple[str, ...] = (
     "https://bsky.app/profile/did:plc:short/post/3l4omssdl632g",
     f"https://bsky.app/profile/alice.bsky.social/post/{RKEY}/likes",
     f"https://bsky.app/profile/alice.bsky.social/post/{'a' * 513}",
-    f"at://{DID}/app.bsky.feed.like/{RKEY}",
-    f"at://{DID}",
     "https://mastodon.social/@Gargron",
     "https://mastodon.social/@Gargron/media",
     "https://mastodon.social/@Gargron/12ab",
     f"https://mastodon.social/@Gargron/{'1' * 26}",
     "https://mastodon.social/users/Gargron/statuses/1/activity",
-    "https://localhost/@u/123",
-    "https://[::1]/@u/123",
     "https://threads.net/@u/post/Cabc",
     "https://www.threads.net/@u/123",
     "https://threads.com/@u/123",
@@ -356,6 +413,15 @@ NON_POSTS: tuple[str, ...] = (
     "https://telegram.org/durov/43",
     "https://bsky.app/@u/123",
     "https://example.com/",
+)
+
+#: URLs no adapter takes: not http(s), no public host, or not URLs at all.
+NON_POSTS: tuple[str, ...] = (
+    "ftp://x.com/a/status/1",
+    f"at://{DID}/app.bsky.feed.like/{RKEY}",
+    f"at://{DID}",
+    "https://localhost/@u/123",
+    "https://[::1]/@u/123",
     "javascript:alert(1)",
     "file:///etc/passwd",
     "mailto:jack@x.com",
@@ -365,6 +431,28 @@ NON_POSTS: tuple[str, ...] = (
     "",
     "   ",
     "x" * 5000,
+    "http://localhost/x",
+    "http://10.0.0.1/x",
+    "http://192.168.1.1/admin",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://127.1/",
+    "http://2130706433/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[fe80::1]/",
+    "http://0.0.0.0/",
+    "http://224.0.0.1/",
+    "http://100.64.0.1/",
+    "https://printer.local/status",
+    "https://app.localhost/",
+    "https://vault.corp.internal/secret",
+    "https://router.home.arpa/",
+    "https://intranet/wiki",
+    "http://nas/",
+    "https://site.invalid/",
+    "http://example.onion/",
+    "https://user:secret@example.com/",
+    "https://@example.com/",
+    "https://exa_mple.com/",
 )
 
 
@@ -417,19 +505,25 @@ def test_every_adapter_has_examples(adapter: PlatformAdapter) -> None:
 
 
 def test_registry_has_one_adapter_per_platform() -> None:
-    """The registry holds one adapter per platform, with Mastodon (any host) last."""
+    """The registry holds one adapter per platform: Mastodon (posts on any host) next to
+    last, the web adapter (any page) last."""
     platforms = [adapter.platform for adapter in ADAPTERS]
     assert len(platforms) == len(set(platforms))
-    assert platforms[-1] is Platform.MASTODON
+    assert platforms[-2:] == [Platform.MASTODON, Platform.WEB]
 
 
 @pytest.mark.parametrize(("adapter", "url"), EXAMPLE_CASES)
 def test_example_is_claimed_by_its_adapter_only(adapter: PlatformAdapter, url: str) -> None:
-    """An example URL is claimed by its adapter, by no other, and routed to it."""
+    """An example URL is claimed by its adapter, by no other (but the web adapter, last, which
+    takes any public page), and routed to it."""
     ref = adapter.match(url)
     assert ref is not None
     assert ref.platform is adapter.platform
-    others = [other.platform for other in ADAPTERS if other is not adapter and other.match(url)]
+    others = [
+        other.platform
+        for other in ADAPTERS
+        if other is not adapter and other.platform is not Platform.WEB and other.match(url)
+    ]
     assert others == []
     assert match_url(url) == ref
 
@@ -439,7 +533,9 @@ def test_canonicalisation_is_idempotent(adapter: PlatformAdapter, url: str) -> N
     """Matching a post's canonical URL gives back an equal reference."""
     ref = adapter.match(url)
     assert ref is not None
-    assert ref.canonical_url.startswith("https://")
+    # A web page keeps its scheme (some sites serve only http); every post is on https.
+    schemes = ("https://", "http://") if adapter.platform is Platform.WEB else ("https://",)
+    assert ref.canonical_url.startswith(schemes)
     assert adapter.match(ref.canonical_url) == ref
     assert match_url(ref.canonical_url) == ref
 
@@ -472,11 +568,22 @@ def test_reference_fields(url: str, expected: PostRef) -> None:
     assert match_url(url) == expected
 
 
+@pytest.mark.parametrize("url", NOT_POSTS_BUT_PAGES, ids=lambda url: url[:60])
+def test_a_non_post_url_of_a_public_site_is_a_web_page(url: str) -> None:
+    """A public http(s) URL that names no post is claimed by no social platform's adapter;
+    the web adapter takes it as a page."""
+    ref = match_url(url)
+    assert ref is not None and ref.platform is Platform.WEB
+    assert [adapter.platform for adapter in ADAPTERS if adapter.match(url)] == [Platform.WEB]
+
+
 @pytest.mark.parametrize("url", NON_POSTS, ids=lambda url: url[:60] or "empty")
 def test_non_post_url_is_refused(url: str) -> None:
-    """A URL that names no supported post is claimed by no adapter."""
+    """A URL that names no supported post and no public page is claimed by no adapter, and
+    the registry says why in words."""
     assert match_url(url) is None
     assert [adapter.platform for adapter in ADAPTERS if adapter.match(url)] == []
+    assert refusal(url)
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=_adapter_id)

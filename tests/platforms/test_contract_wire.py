@@ -10,7 +10,9 @@ real URLs, never the emulator's.
 
 Then every failure mode of the emulator is put on every platform's live post (on that post
 alone, and on the platform's whole API): each is a failure of its own kind, never Gone; nor
-is a gateway's HTML error page where the platform's API answer should be.
+is a gateway's HTML error page where the platform's API answer should be. A generic web page
+is the one exception: its site's 404 is its answer, and a login wall served as a page, a body
+cut short or a download is what the site served, kept as the page.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from archiver.config import Settings, load_settings
+from archiver.config import Settings
 from archiver.domain import (
     Failed,
     FailureKind,
@@ -67,6 +69,7 @@ HANDLES: Final = {
     "telegram": "citydesklive",
     "threads": "citydesk",
     "youtube": "citydeskvideo",
+    "web": "jane-doe",
 }
 #: Which adapter's platform each emulated platform is read by.
 ADAPTER_PLATFORM: Final = {
@@ -78,6 +81,7 @@ ADAPTER_PLATFORM: Final = {
     "telegram": Platform.TELEGRAM,
     "threads": Platform.THREADS,
     "youtube": Platform.YOUTUBE,
+    "web": Platform.WEB,
 }
 #: The API origins each platform's adapter reads (what a platform-wide failure hits).
 API_ORIGINS: Final = {
@@ -93,6 +97,7 @@ API_ORIGINS: Final = {
     "telegram": ("https://t.me",),
     "threads": ("https://www.threads.com", "https://graph.threads.net"),
     "youtube": ("https://www.youtube.com",),
+    "web": ("https://www.riverside-dispatch.example", "https://embed.riverside-dispatch.example"),
 }
 SYNDICATION: Final = API_ORIGINS["x"][:1]
 #: A Mastodon server the adapter does not know and must first ask whether it speaks the API.
@@ -123,6 +128,13 @@ class LiveAs:
 
 
 @dataclass(frozen=True)
+class LivePage:
+    """Live, whatever the page says, and ``checks`` hold (a web page: what its site served)."""
+
+    checks: tuple[Check, ...] = ()
+
+
+@dataclass(frozen=True)
 class GoneAs:
     """Gone, for this reason."""
 
@@ -137,7 +149,7 @@ class FailedAs:
     retry_after: bool = False
 
 
-Expected = LiveAs | GoneAs | FailedAs
+Expected = LiveAs | LivePage | GoneAs | FailedAs
 
 
 @dataclass(frozen=True)
@@ -168,8 +180,12 @@ def post(platform: str, text: str = PLAIN_TEXT, **options: Any) -> Callable[[Wor
 
 
 def id_of(url: str) -> str:
+    """The emulator's id of the post at ``url``: the platform's own, or a web page's slug (a
+    web page has no id of its own; Archiver's is a hash of its URL)."""
     ref = match_url(url)
     assert ref is not None, url
+    if ref.platform is Platform.WEB:
+        return url.rstrip("/").rsplit("/", 1)[-1]
     return ref.post_id
 
 
@@ -997,6 +1013,111 @@ YOUTUBE_CASES: Final = (
     ),
 )
 
+WEB_TEXT: Final = (
+    "Council postpones the river clean-up vote again\n\n"
+    "The city council & the <mayor> postponed the vote on the river clean-up budget for the "
+    'third time this year, citing missing figures from the engineers. "Again" </script>.\n\n'
+    "Residents who came to speak were told to return next month.\n"
+    "The committee expects the engineers' figures by then.\n\n"
+    "The budget would pay for dredging the north channel and for new filters at the pumping "
+    "station: https://www.example.org/council/agenda/2024-05-01-river-budget.html"
+)
+WEB_BODY: Final = "\n\n".join(WEB_TEXT.split("\n\n")[1:])
+WEB_SITE: Final = "Riverside Dispatch"
+
+
+def reads_oembed_and_the_page_metadata(data: PostData, _: World) -> bool:
+    oembed = data.extra.get("oembed") or {}
+    return (
+        oembed.get("provider_name") == WEB_SITE
+        and data.extra.get("site_name") == WEB_SITE
+        and data.extra.get("schema_type") == "NewsArticle"
+        and data.author is not None
+        and data.author.name == "Jane Doe"
+        and data.posted_at is not None
+        and data.media[0].alt == "The chamber"
+    )
+
+
+def has_no_oembed(data: PostData, _: World) -> bool:
+    return "oembed" not in data.extra and "oembed_error" not in data.extra
+
+
+def says_oembed_failed(data: PostData, _: World) -> bool:
+    return "oembed" not in data.extra and "HTTP 500" in data.extra.get("oembed_error", "")
+
+
+def is_a_pdf_file(data: PostData, _: World) -> bool:
+    name = str(data.extra.get("title"))
+    return (
+        data.extra.get("content_type") == "application/pdf"
+        and name.endswith(".pdf")
+        and data.text.startswith(f"{name}\n\napplication/pdf, ")
+    )
+
+
+def is_what_the_site_served(data: PostData, _: World) -> bool:
+    return data.extra.get("source") == "page"
+
+
+WEB_ORIGINS: Final = API_ORIGINS.get("web", ())
+
+WEB_CASES: Final = (
+    Case(
+        "web",
+        "live-opengraph-json-ld-and-oembed",
+        post("web", WEB_TEXT, name="Jane Doe", media=[{"type": "image", "alt": "The chamber"}]),
+        LiveAs(WEB_TEXT, None, 1, (reads_oembed_and_the_page_metadata,)),
+    ),
+    Case(
+        "web",
+        "plain-title-and-paragraphs",
+        then(post("web", WEB_TEXT), lambda world, pid: world.set_variant("web", pid, "plain")),
+        LiveAs(WEB_TEXT, None, 0, (has_no_oembed,)),
+    ),
+    Case(
+        "web",
+        "edited",
+        then(
+            post("web", f"{TYPO}\n\n{WEB_BODY}", created_at="2024-05-01T18:30:00Z"),
+            lambda world, pid: world.edit_post("web", pid, f"{FIXED}\n\n{WEB_BODY}"),
+        ),
+        LiveAs(f"{FIXED}\n\n{WEB_BODY}", None, checks=(has_an_edit_time,)),
+    ),
+    Case(
+        "web",
+        "oembed-down-is-still-live",
+        then(
+            post("web", WEB_TEXT),
+            lambda world, _: world.add_failure("error", origin=WEB_ORIGINS[-1], status=500),
+        ),
+        LiveAs(WEB_TEXT, None, checks=(says_oembed_failed,)),
+    ),
+    Case("web", "pdf-file", variant("web", "pdf"), LivePage((is_a_pdf_file,))),
+    Case("web", "deleted-404", deleted("web"), GoneAs(PostStatus.DELETED)),
+    Case("web", "removed-410", variant("web", "removed"), GoneAs(PostStatus.DELETED)),
+    Case(
+        "web",
+        "retired-to-the-front-page",
+        variant("web", "front_page"),
+        GoneAs(PostStatus.DELETED),
+    ),
+    Case(
+        "web",
+        "429",
+        fails_for_post("web", "rate_limit"),
+        FailedAs(FailureKind.RATE_LIMITED, retry_after=True),
+    ),
+    Case("web", "503", fails_on("web", "error", status=503), FailedAs(FailureKind.UPSTREAM)),
+    Case(
+        "web",
+        "subscribers-only-401",
+        fails_for_post("web", "auth_required"),
+        FailedAs(FailureKind.AUTH_REQUIRED),
+    ),
+    Case("web", "bot-check", fails_for_post("web", "non_json"), FailedAs(FailureKind.UPSTREAM)),
+)
+
 CASES: Final = (
     X_CASES
     + MASTODON_CASES
@@ -1006,6 +1127,7 @@ CASES: Final = (
     + YOUTUBE_CASES
     + REDDIT_CASES
     + TELEGRAM_CASES
+    + WEB_CASES
 )
 
 #: Every failure mode of the emulator (``error`` with JSON and HTML bodies), and what it is.
@@ -1026,13 +1148,27 @@ FAILURES: Final[tuple[tuple[str, dict[str, Any], FailedAs], ...]] = (
     ("download", {}, FailedAs(FailureKind.UPSTREAM)),
 )
 
+#: What a generic web page's own site means by the failure modes that serve it something:
+#: a page, not a platform's API answer, so it is kept as what the site served.
+WEB_SERVED: Final = frozenset({"truncated", "login_wall", "download"})
+
 #: 4xx statuses the emulator's ``error`` mode answers with an HTML page (a gateway's, not the
-#: platform's API speaking). On X a bare 404 *is* the platform's answer for a deleted post.
+#: platform's API speaking). On X a bare 404 *is* the platform's answer for a deleted post; a
+#: web page's site speaks for itself at every status (see ``WEB_STATUSES``).
 GATEWAY_PAGES: Final = tuple(
     (platform, status)
     for platform in sorted(API_ORIGINS)
     for status in (400, 403, 404, 410)
-    if (platform, status) != ("x", 404)
+    if (platform, status) != ("x", 404) and platform != "web"
+)
+#: What a web page's own site says with each error status.
+WEB_STATUSES: Final[tuple[tuple[int, Expected], ...]] = (
+    (400, FailedAs(FailureKind.UPSTREAM)),
+    (403, FailedAs(FailureKind.AUTH_REQUIRED)),
+    (404, GoneAs(PostStatus.DELETED)),
+    (410, GoneAs(PostStatus.DELETED)),
+    (451, GoneAs(PostStatus.WITHHELD)),
+    (500, FailedAs(FailureKind.UPSTREAM)),
 )
 
 
@@ -1049,20 +1185,6 @@ def server() -> Iterator[EmulatorServer]:
     """One emulator for the module (a Mastodon server the adapter does not know included)."""
     with EmulatorServer(extra_mastodon_hosts=[OTHER_MASTODON]) as emulator:
         yield emulator
-
-
-@pytest.fixture(scope="module")
-def gate_settings(server: EmulatorServer) -> Settings:
-    """Settings sending every emulated platform origin to the emulator."""
-    return load_settings(upstream_overrides=server.override_map)
-
-
-@pytest.fixture
-def world(server: EmulatorServer) -> Iterator[World]:
-    """The emulator's world, empty and without failure modes, for one test."""
-    server.world.reset()
-    yield server.world
-    server.world.reset()
 
 
 async def observe(settings: Settings, url: str, timeout: float) -> tuple[PostRef, Observation]:
@@ -1082,6 +1204,10 @@ def assert_expected(observation: Observation, expected: Expected, world: World) 
         assert len(data.media) == expected.media
         for check in expected.checks:
             assert check(data, world), f"{check.__name__}: {data}"
+    elif isinstance(expected, LivePage):
+        assert isinstance(observation, Live), observation
+        for check in expected.checks:
+            assert check(observation.data, world), f"{check.__name__}: {observation.data}"
     elif isinstance(expected, GoneAs):
         assert isinstance(observation, Gone), observation
         assert observation.reason is expected.reason, observation.evidence
@@ -1121,11 +1247,11 @@ def test_cases_cover_every_adapter_and_emulated_platform() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 async def test_adapter_observes_the_world_as_it_is(
-    case: Case, server: EmulatorServer, world: World, gate_settings: Settings
+    case: Case, server: EmulatorServer, world: World, settings: Settings
 ) -> None:
     """Each state of the world is observed as the expected Live, Gone or Failed, with evidence."""
     url = case.setup(world)
-    ref, observation = await observe(gate_settings, url, case.timeout)
+    ref, observation = await observe(settings, url, case.timeout)
     assert ref.platform is ADAPTER_PLATFORM[case.platform]
     assert_expected(observation, case.expected, world)
     assert_evidence(observation, server)
@@ -1140,14 +1266,16 @@ async def test_no_failure_mode_reads_as_gone(
     scope: str,
     server: EmulatorServer,
     world: World,
-    gate_settings: Settings,
+    settings: Settings,
 ) -> None:
     """A live post whose platform fails in any mode is a failure of that mode, never gone."""
     mode, options, expected = failure
+    if platform == "web" and mode in WEB_SERVED:
+        expected = LivePage((is_what_the_site_served,))
     make = fails_for_post if scope == "post" else fails_on
     url = make(platform, mode, **options)(world)
     timeout = SWEEP_HANG_TIMEOUT if mode == "hang" else SWEEP_TIMEOUT
-    _, observation = await observe(gate_settings, url, timeout)
+    _, observation = await observe(settings, url, timeout)
     assert not isinstance(observation, Gone), observation
     assert_expected(observation, expected, world)
     assert_evidence(observation, server)
@@ -1157,10 +1285,22 @@ async def test_no_failure_mode_reads_as_gone(
     ("platform", "status"), GATEWAY_PAGES, ids=[f"{p}-{s}" for p, s in GATEWAY_PAGES]
 )
 async def test_a_gateway_error_page_is_not_the_platform_speaking(
-    platform: str, status: int, server: EmulatorServer, world: World, gate_settings: Settings
+    platform: str, status: int, server: EmulatorServer, world: World, settings: Settings
 ) -> None:
     """An HTML 4xx page instead of the platform's API answer is an upstream failure, not gone."""
     url = fails_for_post(platform, "error", status=status)(world)
-    _, observation = await observe(gate_settings, url, SWEEP_TIMEOUT)
+    _, observation = await observe(settings, url, SWEEP_TIMEOUT)
     assert_expected(observation, FailedAs(FailureKind.UPSTREAM), world)
+    assert_evidence(observation, server)
+
+
+@pytest.mark.parametrize(("status", "expected"), WEB_STATUSES, ids=[s for s, _ in WEB_STATUSES])
+async def test_a_web_pages_error_status_is_its_sites_answer(
+    status: int, expected: Expected, server: EmulatorServer, world: World, settings: Settings
+) -> None:
+    """A web page's site speaks for itself: 404 and 410 are gone, 451 withheld, 403 a wall
+    to logged-out readers, anything else a failure."""
+    url = fails_for_post("web", "error", status=status)(world)
+    _, observation = await observe(settings, url, SWEEP_TIMEOUT)
+    assert_expected(observation, expected, world)
     assert_evidence(observation, server)

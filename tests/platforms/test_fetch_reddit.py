@@ -5,12 +5,11 @@ gone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
-from archiver.config import Settings, load_settings
+from archiver.config import Settings
 from archiver.domain import (
     Failed,
     FailureKind,
@@ -22,7 +21,7 @@ from archiver.domain import (
     PostStatus,
 )
 from archiver.egress import Egress
-from archiver.emulator import EmulatorServer, World
+from archiver.emulator import World
 from archiver.platforms import adapter_for, match_url
 from archiver.platforms.reddit import RedditAdapter
 
@@ -30,27 +29,6 @@ AUTHOR = "citydeskeditor"
 BODY = "It was <finally> found & restored.\n\nRead it: https://www.example.org/pilot"
 TEXT = f'Tom & Jerry\'s "lost" pilot is online\n\n{BODY}'
 POSTED = "2024-05-01T18:30:00Z"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[EmulatorServer]:
-    """One emulator for the module."""
-    with EmulatorServer() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def settings(server: EmulatorServer) -> Settings:
-    """Settings sending every emulated origin to the emulator."""
-    return load_settings(upstream_overrides=server.override_map)
-
-
-@pytest.fixture
-def world(server: EmulatorServer) -> Iterator[World]:
-    """The emulator's world, empty, for one test."""
-    server.world.reset()
-    yield server.world
-    server.world.reset()
 
 
 async def observe(settings: Settings, url: str) -> Observation:

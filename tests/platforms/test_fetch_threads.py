@@ -5,66 +5,33 @@ gone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import quote
 
 import httpx
 import pytest
 
-from archiver.config import Settings, load_settings
+from archiver.config import Settings
 from archiver.domain import (
     Failed,
     FailureKind,
     Gone,
     Live,
     MediaType,
-    Observation,
     PostData,
     PostStatus,
 )
 from archiver.egress import Egress
 from archiver.emulator import EmulatorServer, World
-from archiver.platforms import adapter_for, match_url
+from archiver.platforms import match_url
 from archiver.platforms.html_page import read_page
 from archiver.platforms.threads import ThreadsAdapter, oembed_url
 from archiver.platforms.threads_parse import find_post
-from tests.emulator_fixtures import fetch
+from tests.emulator_fixtures import fetch, observe
 
 GRAPH = "https://graph.threads.net"
 WEB = "https://www.threads.com"
 HOSTILE = 'Not "markup" </script><script>alert(1)</script> & <img src=x onerror=alert(2)>'
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[EmulatorServer]:
-    with EmulatorServer() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def settings(server: EmulatorServer) -> Settings:
-    return load_settings(upstream_overrides=server.override_map)
-
-
-@pytest.fixture
-def world(server: EmulatorServer) -> Iterator[World]:
-    server.world.reset()
-    yield server.world
-    server.world.reset()
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10) as http:
-        yield http
-
-
-async def observe(settings: Settings, url: str, timeout: float = 10.0) -> Observation:
-    ref = match_url(url)
-    assert ref is not None
-    async with Egress(settings, timeout=timeout) as gate:
-        return await adapter_for(ref).fetch(ref, gate)
 
 
 async def test_a_live_post_is_read_in_full(world: World, settings: Settings) -> None:

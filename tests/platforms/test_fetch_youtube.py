@@ -5,65 +5,32 @@ never read as gone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from archiver.config import Settings, load_settings
+from archiver.config import Settings
 from archiver.domain import (
     Failed,
     FailureKind,
     Gone,
     Live,
     MediaType,
-    Observation,
     PostData,
     PostStatus,
 )
 from archiver.egress import Egress
 from archiver.emulator import EmulatorServer, World
-from archiver.platforms import adapter_for, match_url
+from archiver.platforms import match_url
 from archiver.platforms.html_page import read_page
 from archiver.platforms.youtube import YouTubeAdapter, oembed_url
 from archiver.platforms.youtube_parse import player_response
-from tests.emulator_fixtures import control, fetch
+from tests.emulator_fixtures import control, fetch, observe
 from tests.platforms.recorded import Answer, RecordedFetcher, clock, json_answer
 
 WEB = "https://www.youtube.com"
 TEXT = 'Flood briefing </script> & "update"\n\nLine one of the description.\nLine two.'
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[EmulatorServer]:
-    with EmulatorServer() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def settings(server: EmulatorServer) -> Settings:
-    return load_settings(upstream_overrides=server.override_map)
-
-
-@pytest.fixture
-def world(server: EmulatorServer) -> Iterator[World]:
-    server.world.reset()
-    yield server.world
-    server.world.reset()
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10) as http:
-        yield http
-
-
-async def observe(settings: Settings, url: str, timeout: float = 10.0) -> Observation:
-    ref = match_url(url)
-    assert ref is not None
-    async with Egress(settings, timeout=timeout) as gate:
-        return await adapter_for(ref).fetch(ref, gate)
 
 
 async def test_a_live_video_is_read_in_full(world: World, settings: Settings) -> None:

@@ -1,4 +1,5 @@
-"""An HTML response body as text, in the encoding it declares.
+"""An HTML response body as text, in the encoding it declares (for platform pages, generic web
+pages and news articles alike).
 
 In order: a byte-order mark; the ``charset`` of the Content-Type header; a ``<meta charset>`` or
 ``<meta http-equiv="content-type">`` in the first 4 KB; else UTF-8, and Windows-1252 when the
