@@ -91,6 +91,41 @@ def seed_demo(world: World) -> dict[str, PostInfo]:
         quoted_id=posts["bluesky_emoji_link"].id,
         created_at="2024-05-04T10:30:00.000Z",
     )
+    posts["threads_photo"] = world.add_post(
+        "threads",
+        "ledgergazette",
+        "Photos from tonight's council meeting: the river clean-up vote is off again.",
+        name="The Ledger-Gazette",
+        media=[{"type": "photo", "alt": "The council chamber", "width": 1200, "height": 900}],
+    )
+    posts["reddit_selfpost"] = world.add_post(
+        "reddit",
+        "riverside_resident",
+        "River clean-up vote postponed a third time\n\nThe agenda is **online**; the next"
+        " meeting has no date yet.",
+        community="riverside",
+    )
+    posts["telegram_channel"] = world.add_post(
+        "telegram",
+        "citydesklive",
+        "Council update: the river clean-up budget vote is postponed. More at 9.",
+        name="City Desk Live",
+    )
+    posts["youtube_video"] = world.add_post(
+        "youtube",
+        "citydeskvideo",
+        "Council meeting, May 1 (full)\n\nThe whole meeting, with the budget debate at 1:12:00.",
+        name="City Desk Video",
+    )
+    posts["web_page"] = world.add_post(
+        "web",
+        "demo-reporter",
+        "River clean-up: what the delay costs\n\nEvery month of delay adds to the bill, the"
+        " council's own figures show.",
+        name="Demo Reporter",
+        id="river-clean-up-costs",
+        created_at="2024-05-02T08:00:00Z",
+    )
     return posts
 
 
