@@ -49,6 +49,43 @@ def test_an_html_article_is_stored_byte_for_byte_and_its_posts_submitted(
     assert client.get(f"/api/v1/articles/{body['id']}").json() == body
 
 
+EMBEDS = """<html><head><title>Festival weekend</title></head><body><article>
+<p>Readers shared the weekend on every network.</p>
+<blockquote class="text-post-media" data-text-post-version="0"
+ data-text-post-permalink="https://www.threads.net/@citydesk/post/C8aBcDeFgHi">
+<a href="https://www.threads.net/@citydesk/post/C8aBcDeFgHi?xmt=AQGz">View on Threads</a>
+</blockquote>
+<blockquote class="reddit-embed-bq" data-embed-height="316">
+<a href="https://www.reddit.com/r/riverside/comments/1abc2de/festival_parking/">Parking</a>
+<br> by <a href="https://www.reddit.com/user/riverside_resident/">u/riverside_resident</a>
+in <a href="https://www.reddit.com/r/riverside/">riverside</a></blockquote>
+<script async src="https://telegram.org/js/telegram-widget.js?22"
+ data-telegram-post="citydesklive/4821" data-width="100%"></script>
+<iframe width="560" height="315" title="YouTube video player"
+ src="https://www.youtube.com/embed/dQw4w9WgXcQ?si=abc"></iframe>
+<p>More at <a href="https://www.example.com/festival-guide">the festival guide</a>.</p>
+</article></body></html>"""
+
+
+def test_embeds_of_every_platform_are_linked_and_submitted(
+    client: TestClient, auth: dict[str, str], engine: Engine
+) -> None:
+    """An article embedding a Threads post, a Reddit submission, a Telegram channel post and
+    a YouTube video has each linked to its post and submitted for capture; an ordinary link
+    to a web page is not taken for a post."""
+    response = client.post("/api/v1/articles", json={"html": EMBEDS}, headers=auth)
+    assert response.status_code == 202, response.text
+    posts = {post["platform"]: post for post in response.json()["posts"]}
+    assert sorted(posts) == ["reddit", "telegram", "threads", "youtube"]
+    assert posts["youtube"]["url"] == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    assert posts["telegram"]["url"] == "https://t.me/citydesklive/4821"
+    assert all(post["status"] == "pending" for post in posts.values())
+    for post in posts.values():
+        stored = client.get(f"/api/v1/posts/{post['id']}").json()
+        assert stored["platform"] == post["platform"]
+    assert count_rows(engine, Post) == 4
+
+
 def test_articles_are_listed_newest_first_a_page_at_a_time(
     client: TestClient, auth: dict[str, str]
 ) -> None:
