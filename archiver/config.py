@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     write_rate_limit: Annotated[Rate | None, NoDecode] = Field(
         Rate(600, timedelta(minutes=1)), description="writes per API key (0: no limit)"
     )
+    tsa_urls: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="RFC 3161 Time-Stamp Authorities every snapshot is timestamped by"
+    )
+    tsa_ca_file: Path | None = Field(
+        None, description="PEM roots a TSA's signing certificate must chain to (else certifi's)"
+    )
 
     @field_validator("upstream_overrides", mode="before")
     @classmethod
@@ -109,13 +115,22 @@ class Settings(BaseSettings):
     def _parse_rate(cls, value: Any) -> Any:
         return parse_rate(value) if isinstance(value, str) else value
 
-    @field_validator("canary_urls", mode="before")
+    @field_validator("canary_urls", "tsa_urls", mode="before")
     @classmethod
     def _parse_list(cls, value: Any) -> Any:
         return _split_list(value)
 
+    @field_validator("tsa_urls")
+    @classmethod
+    def _check_tsa_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not _is_http_url(url):
+                raise ValueError(f"{url!r} is not an http(s) URL like https://freetsa.org/tsr")
+        return tuple(dict.fromkeys(value))
+
     @field_validator(
         "chromium",
+        "tsa_ca_file",
         "storage_url",
         "s3_endpoint_url",
         "s3_region",
@@ -167,21 +182,33 @@ def split_storage_url(url: str) -> tuple[str, str]:
     return bucket, prefix
 
 
-def _is_origin(text: str) -> bool:
-    """``scheme://host[:port]`` with nothing after it but an optional slash."""
+def _split_http(text: str) -> SplitResult | None:
+    """The parts of an ``http``/``https`` URL with a host, no user name or password and no
+    fragment; ``None`` for anything else."""
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:
-        return False
-    return (
-        parts.scheme.lower() in {"http", "https"}
-        and bool(parts.hostname)
-        and parts.path in {"", "/"}
-        and not parts.query
-        and not parts.fragment
-        and "@" not in parts.netloc
-    )
+        return None
+    if (
+        parts.scheme.lower() not in {"http", "https"}
+        or not parts.hostname
+        or "@" in parts.netloc
+        or parts.fragment
+    ):
+        return None
+    return parts
+
+
+def _is_http_url(text: str) -> bool:
+    """An ``http``/``https`` URL (see ``_split_http``) without spaces."""
+    return _split_http(text) is not None and not any(char.isspace() for char in text)
+
+
+def _is_origin(text: str) -> bool:
+    """``scheme://host[:port]`` with nothing after it but an optional slash."""
+    parts = _split_http(text)
+    return parts is not None and parts.path in {"", "/"} and not parts.query
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -53,6 +53,12 @@ def snapshot_media(snapshot_id: str, sha256: str) -> str:
     return f"{API}/snapshots/{snapshot_id}/media/{sha256}"
 
 
+def snapshot_timestamp_file(snapshot_id: str, timestamp_id: str, name: str) -> str:
+    """One file of a snapshot's trusted timestamp: ``manifest.json``, ``token.tsr`` (the
+    TSA's reply) or ``chain.pem`` (its certificate chain), byte for byte."""
+    return f"{API}/snapshots/{snapshot_id}/timestamps/{timestamp_id}/{name}"
+
+
 def check_warc(check_id: str) -> str:
     """The WARC of one observation (kept for gone answers too)."""
     return f"{API}/checks/{check_id}/warc"

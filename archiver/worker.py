@@ -1,4 +1,6 @@
-"""The capture worker: one APScheduler interval job that drains due posts from the database.
+"""The capture worker: APScheduler interval jobs that drain due posts from the database, send
+the webhook deliveries that are due and, with ``ARCHIVER_TSA_URLS``, request the snapshots'
+trusted timestamps (``archiver.services.timestamps``).
 
 The database holds what is due (``posts.next_check_at``) and who holds it (``lease_until``);
 APScheduler only wakes the drain every ``poll`` seconds, so nothing is lost when the process
@@ -36,15 +38,18 @@ from archiver.db.session import (
     transaction,
 )
 from archiver.egress import Egress
-from archiver.services import webhooks
+from archiver.services import timestamps, webhooks
 from archiver.services.canaries import Canaries
 from archiver.services.capture import CaptureDeps, CheckSummary, observe
+from archiver.services.tsa import trusted_roots
 from archiver.storage import open_stores
 
 log = logging.getLogger("archiver.worker")
 
 #: How long a worker may hold a post before another may take it (a crash's worst delay).
 LEASE = timedelta(minutes=5)
+#: How often snapshots without a timestamp from a configured TSA are looked for.
+SWEEP_EVERY = timedelta(hours=1)
 
 
 class Worker:
@@ -80,6 +85,20 @@ class Worker:
             canaries=Canaries(settings.canary_urls, self.egress),
             write_lock=threading.Lock() if settings.is_sqlite else nullcontext(),
         )
+        # Trusted timestamps of new snapshots, when TSAs are configured (ARCHIVER_TSA_URLS).
+        self.stamper = (
+            timestamps.Stamper(
+                tsa_urls=settings.tsa_urls,
+                sessions=self.sessions,
+                blobs=stores.blobs,
+                sender=self.egress,
+                roots=trusted_roots(settings),
+                write_lock=self.deps.write_lock,
+            )
+            if settings.tsa_urls
+            else None
+        )
+        self._next_sweep: datetime | None = None  # when to queue missing timestamps again
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.completed = 0
         # Posts whose observation could not be recorded (database unavailable): their leases.
@@ -92,25 +111,18 @@ class Worker:
         return bool(self.scheduler.running)
 
     def start(self) -> None:
-        """Start draining every ``poll_seconds`` (and at once)."""
-        self.scheduler.add_job(
-            self.deliver,
-            "interval",
-            seconds=self.poll_seconds,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=self.clock(),
-            id="deliver",
-        )
-        self.scheduler.add_job(
-            self.drain,
-            "interval",
-            seconds=self.poll_seconds,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=self.clock(),
-            id="drain",
-        )
+        """Start draining (and delivering, and stamping) every ``poll_seconds``, and at once."""
+        jobs = [self.deliver, self.stamp] if self.stamper is not None else [self.deliver]
+        for job in [*jobs, self.drain]:
+            self.scheduler.add_job(
+                job,
+                "interval",
+                seconds=self.poll_seconds,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=self.clock(),
+                id=job.__name__,
+            )
         self.scheduler.start()
 
     async def stop(self) -> None:
@@ -171,6 +183,24 @@ class Worker:
         except UNAVAILABLE as exc:
             self._unavailable("webhook deliveries", exc)
             return sent
+
+    async def stamp(self) -> int:
+        """Request the trusted timestamps that are due; at start and every ``SWEEP_EVERY``,
+        first queue those of every snapshot that has none from a configured TSA yet. How many
+        were stored."""
+        if self.stamper is None:
+            return 0
+        try:
+            now = self.clock()
+            if self._next_sweep is None or now >= self._next_sweep:
+                queued = await asyncio.to_thread(self.stamper.request_missing, now)
+                if queued:
+                    log.info("queued %d snapshot timestamps that were missing", queued)
+                self._next_sweep = now + SWEEP_EVERY
+            return await self.stamper.stamp_due(self.clock())
+        except UNAVAILABLE as exc:
+            self._unavailable("timestamps", exc)
+            return 0
 
     async def drain(self) -> int:
         """Observe every post due now (first captures and re-checks alike), keeping up to

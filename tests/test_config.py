@@ -46,6 +46,9 @@ EXTRA_NAMES = [
     "ARCHIVER_S3_REGION",
     "ARCHIVER_S3_ACCESS_KEY_ID",
     "ARCHIVER_S3_SECRET_ACCESS_KEY",
+    # RFC 3161 trusted timestamps of every snapshot (issue 11).
+    "ARCHIVER_TSA_URLS",
+    "ARCHIVER_TSA_CA_FILE",
 ]
 
 OVERRIDES = (
@@ -114,6 +117,18 @@ NON_DEFAULTS: list[tuple[str, str, str, Any]] = [
         SecretStr("not-a-real-secret"),
     ),
     ("ARCHIVER_WRITE_RATE_LIMIT", "50/10m", "write_rate_limit", Rate(50, timedelta(minutes=10))),
+    (
+        "ARCHIVER_TSA_URLS",
+        " https://freetsa.org/tsr , http://timestamp.digicert.com,,https://freetsa.org/tsr",
+        "tsa_urls",
+        ("https://freetsa.org/tsr", "http://timestamp.digicert.com"),
+    ),
+    (
+        "ARCHIVER_TSA_CA_FILE",
+        "/etc/archiver/tsa-roots.pem",
+        "tsa_ca_file",
+        Path("/etc/archiver/tsa-roots.pem"),
+    ),
 ]
 
 
@@ -232,6 +247,19 @@ def test_an_empty_optional_path_means_none(monkeypatch: pytest.MonkeyPatch, vari
     settings = load_settings()
     assert settings.chromium is None
     assert settings.storage_url is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["ftp://tsa.example/tsr", "freetsa.org/tsr", "https://user:pw@tsa.example/", "https://"],
+)
+def test_a_tsa_url_that_is_not_http_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """Each TSA must be an http(s) URL with a host and no credentials; the message names it."""
+    monkeypatch.setenv("ARCHIVER_TSA_URLS", f"https://freetsa.org/tsr,{value}")
+    with pytest.raises(
+        ConfigError, match=r"ARCHIVER_TSA_URLS is not valid: .* is not an http\(s\) URL"
+    ):
+        load_settings()
 
 
 def test_an_empty_canary_list_is_empty(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -175,6 +175,22 @@ def batch_rows(n: int) -> dict[str, list[dict[str, Any]]]:
             "last_error": "503 Service Unavailable", "created_at": at,
         }],
         "article_posts": [{"article_id": article, "post_id": post, "position": 0}],
+        "snapshot_timestamps": [{
+            "id": new_id(), "snapshot_id": first, "tsa_url": "https://freetsa.org/tsr",
+            "requested_at": at, "next_attempt_at": None, "attempts": 2,
+            "last_attempt_at": at + timedelta(minutes=1), "last_error": None,
+            "manifest_sha256": "f" * 64, "token_sha256": "1" * 64, "chain_sha256": "2" * 64,
+            "gen_time": at + timedelta(minutes=1), "serial_number": str(10**40 + n),
+            "policy": "1.2.3.4.1", "signer": "CN=Test TSA,O=Free TSA", "verified": True,
+            "verify_error": None,
+        }, {
+            "id": new_id(), "snapshot_id": second, "tsa_url": "https://freetsa.org/tsr",
+            "requested_at": at, "next_attempt_at": at + timedelta(minutes=2), "attempts": 1,
+            "last_attempt_at": at, "last_error": "the TSA answered 503 Service Unavailable",
+            "manifest_sha256": None, "token_sha256": None, "chain_sha256": None,
+            "gen_time": None, "serial_number": None, "policy": None, "signer": None,
+            "verified": None, "verify_error": None,
+        }],
     }  # fmt: skip
 
 
@@ -287,7 +303,8 @@ def test_data_survives_every_migration_step(backend: str, tmp_path: Path) -> Non
                 archive.write()
             first = archive.batches - len(steps)
             assert_search_finds(engine, range(first, archive.batches))
-            migrate.downgrade(engine, steps[-2])  # the index dropped and made again
+            migrate.downgrade(engine, steps[-2])  # the newest step undone and made again
+            archive.check("down one")
             migrate.upgrade(engine)
             archive.check("down one and up again")
             assert_search_finds(engine, range(first, archive.batches))

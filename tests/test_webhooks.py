@@ -10,7 +10,6 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from archiver.db.session import create_session_factory, transaction
 from archiver.domain import ApiKeyRole, EventKind, Platform, PostStatus
 from archiver.egress import USER_AGENT, Egress
 from archiver.services import webhooks
-from tests.background import BackgroundServer
+from tests.background import BackgroundServer, QuietHandler
 from tests.conftest import make_key
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
@@ -53,8 +52,8 @@ class Receiver:
         self.lock = threading.Lock()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
+        class Handler(QuietHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server names it so
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver.lock:
                     receiver.requests.append(
@@ -62,14 +61,7 @@ class Receiver:
                     )
                     failing = receiver.fail > 0
                     receiver.fail -= 1 if failing else 0
-                answer = b"boom" if failing else b"thanks"
-                self.send_response(500 if failing else 200)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+                self.answer(500 if failing else 200, b"boom" if failing else b"thanks")
 
         self.background = BackgroundServer(Handler)
         self.origin = self.background.origin

@@ -151,6 +151,38 @@ class CitationOut(BaseModel):
     chicago: str
 
 
+class TimestampFiles(BaseModel):
+    """The files of a trusted timestamp, each byte for byte under its SHA-256."""
+
+    manifest: ArtifactRef | None = Field(None, description="the manifest timestamped (JSON)")
+    token: ArtifactRef | None = Field(None, description="the TSA's RFC 3161 reply (.tsr)")
+    chain: ArtifactRef | None = Field(None, description="the TSA's certificate chain (PEM)")
+
+
+class TimestampOut(BaseModel):
+    """An RFC 3161 timestamp of the snapshot's manifest by one Time-Stamp Authority."""
+
+    id: str
+    tsa: str = Field(description="the Time-Stamp Authority's URL")
+    authority: str = Field(description="the TSA in words: its certificate's name, or its host")
+    status: str = Field(description='"stamped", or "pending" (requested, retried until done)')
+    time: Timestamp | None = Field(description="when the TSA saw the manifest's hash")
+    sha256: str | None = Field(description="SHA-256 of the token (the TSA's reply)")
+    verified: bool | None = Field(
+        description="the token is over the manifest, well signed, by a certificate that "
+        "chains to a trusted root"
+    )
+    verify_error: str | None
+    serial_number: str | None
+    policy: str | None
+    signer: str | None = Field(description="the signing certificate's subject")
+    files: TimestampFiles
+    requested_at: Timestamp
+    attempts: int
+    last_error: str | None
+    next_attempt_at: Timestamp | None
+
+
 class SnapshotOut(BaseModel):
     """One immutable capture of a post (SPEC §5)."""
 
@@ -174,6 +206,7 @@ class SnapshotOut(BaseModel):
     software_version: str
     extra: dict[str, Any]
     citation: CitationOut
+    timestamps: list[TimestampOut]
 
 
 class CheckOut(BaseModel):

@@ -104,9 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exporting.set_defaults(handler=cmd_export)
 
-    commands.add_parser(
+    verify = commands.add_parser(
         "verify", help="recompute every stored artifact's SHA-256; exit 1 on any fault"
-    ).set_defaults(handler=cmd_verify)
+    )
+    verify.add_argument(
+        "--timestamps",
+        action="store_true",
+        help="also check every trusted timestamp against its manifest, token and chain",
+    )
+    verify.set_defaults(handler=cmd_verify)
 
     article = commands.add_parser(
         "article", help="read an article for the posts it quotes and print its quote report"

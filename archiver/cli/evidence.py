@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archiver.cli.common import console, database, errors, now, progress_bar
 from archiver.config import Settings
+
+if TYPE_CHECKING:
+    from archiver.services import timestamp_audit
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
@@ -52,9 +55,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(settings: Settings, _args: argparse.Namespace) -> int:
-    """``archiver verify``: recompute every stored artifact's SHA-256; exit 1 on any fault."""
-    from archiver.services import fixity
+def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    """``archiver verify [--timestamps]``: recompute every stored artifact's SHA-256, and
+    check every trusted timestamp again; exit 1 on any fault."""
+    from archiver.services import fixity, timestamp_audit
     from archiver.storage import open_stores
 
     opened = open_stores(settings)  # a bucket that cannot be used stops here, in one sentence
@@ -68,11 +72,37 @@ def cmd_verify(settings: Settings, _args: argparse.Namespace) -> int:
         f"Checked {report.checked} artifacts ({report.bytes:,} bytes): {report.intact} intact, "
         f"{len(report.missing)} missing, {len(report.mismatched)} mismatched."
     )
-    if report.ok:
-        return 0
     for problem in report.problems:
         console.print(f"{problem.fault.value.upper()} {problem.store}/{problem.sha256}")
         for referrer in problem.referrers:
             console.print(f"  named by {referrer}")
-    errors.print(f"archiver: {len(report.problems)} stored artifact(s) failed the audit.")
+    failed = [f"{len(report.problems)} stored artifact(s)"] if report.problems else []
+    if args.timestamps:
+        damaged = {(problem.store, problem.sha256) for problem in report.problems}
+        with database(settings, write=False) as factory, factory() as session:
+            stamps = timestamp_audit.audit(session=session, blobs=opened.blobs, damaged=damaged)
+        _print_timestamps(stamps)
+        failed += [f"{len(stamps.failed)} timestamp(s)"] if stamps.failed else []
+    if not failed:
+        return 0
+    errors.print(f"archiver: {' and '.join(failed)} failed the audit.")
     return 1
+
+
+def _print_timestamps(report: timestamp_audit.Report) -> None:
+    """Each timestamp checked: OK with its root's fingerprint, or FAILED with every problem."""
+    console.print(
+        f"Checked {len(report.findings)} timestamps: "
+        f"{len(report.findings) - len(report.failed)} verified, {len(report.failed)} failed.",
+        markup=False,
+    )
+    for finding in report.findings:
+        when = finding.gen_time.isoformat() if finding.gen_time else "no time"
+        head = f"timestamp {finding.timestamp_id} of snapshot {finding.snapshot_id}"
+        head += f" by {finding.tsa_url} at {when}"
+        if not finding.problems:
+            console.print(f"OK {head}; root sha256:{finding.root_fingerprint}", markup=False)
+            continue
+        console.print(f"FAILED {head}", markup=False)
+        for problem in finding.problems:
+            console.print(f"  {problem}", markup=False)

@@ -84,5 +84,7 @@ async def capture_now(settings: Settings, post_ids: list[str]) -> None:
                 post_ids, worker.check_now, concurrency=settings.capture_concurrency,
                 advance=partial(progress.advance, task),
             )  # fmt: skip
+        if worker.stamper is not None:  # one round: the TSAs' answers, or a retry later
+            await worker.stamper.stamp_due(utc_now())
     finally:
         await worker.stop()

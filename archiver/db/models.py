@@ -177,6 +177,42 @@ class Snapshot(Base):
     raw_url: Mapped[str | None] = mapped_column(Text)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+    # Its trusted timestamps, oldest request first (loaded when asked for: the API, pages).
+    timestamps: Mapped[list[SnapshotTimestamp]] = relationship(
+        viewonly=True, order_by="SnapshotTimestamp.requested_at, SnapshotTimestamp.id"
+    )
+
+
+class SnapshotTimestamp(Base):
+    """An RFC 3161 timestamp of a snapshot's manifest by one Time-Stamp Authority, or the
+    request for one still to be made: ``next_attempt_at`` is the queue (set while pending,
+    cleared once the token is stored). The manifest, the TSA's reply (the token) and the
+    certificate chain are blobs named by their SHA-256."""
+
+    __tablename__ = "snapshot_timestamps"
+
+    id: Mapped[str] = _id_column()
+    snapshot_id: Mapped[str] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="CASCADE"), index=True
+    )
+    tsa_url: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64))
+    token_sha256: Mapped[str | None] = mapped_column(String(64))
+    chain_sha256: Mapped[str | None] = mapped_column(String(64))
+    # From the token: when the TSA saw the manifest's hash, its serial number and policy.
+    gen_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    serial_number: Mapped[str | None] = mapped_column(String(64))
+    policy: Mapped[str | None] = mapped_column(String(200))
+    # The signing certificate's subject (RFC 4514), and whether it chained to a trusted root.
+    signer: Mapped[str | None] = mapped_column(Text)
+    verified: Mapped[bool | None] = mapped_column(Boolean)
+    verify_error: Mapped[str | None] = mapped_column(Text)
+
 
 class Check(Base):
     """One observation of a post, whatever it found: the full log is kept."""

@@ -14,7 +14,10 @@ Steps (each one call):
 8. for a new snapshot, take its screenshot and attach it (the data is on record before the
    browser queue is joined, so a slow screenshot never delays the evidence itself). When it
    cannot be taken or stored (no browser, disk full), the check says why; a later live
-   answer identical to that snapshot takes the screenshot again and attaches it to it.
+   answer identical to that snapshot takes the screenshot again and attaches it to it;
+9. for a new snapshot (after its screenshot step) and for a screenshot attached later, queue
+   its trusted timestamps by each ``ARCHIVER_TSA_URLS`` authority
+   (``archiver.services.timestamps``: the worker requests them, apart from the capture).
 
 The same pipeline serves a post's first capture and every re-check after it.
 
@@ -63,7 +66,7 @@ from archiver.errors import ArchiverError
 from archiver.ids import new_id
 from archiver.platforms import adapter_for, match_url
 from archiver.platforms.base import Fetcher
-from archiver.services import evidence, quotes, screens, watch, webhooks
+from archiver.services import evidence, quotes, screens, timestamps, watch, webhooks
 from archiver.services.canaries import Canaries
 from archiver.storage import BlobStore
 
@@ -151,7 +154,8 @@ async def observe(
             # The snapshot's screenshot failed (or a crash came between): the post reads the
             # same now, so its screenshot is taken now and attached to that snapshot.
             media = [entry["sha256"] for entry in latest.media if entry.get("sha256")]
-            await _screenshot(deps, ref, observation, media, latest.id, plain.check_id)  # 8
+            if await _screenshot(deps, ref, observation, media, latest.id, plain.check_id):  # 8
+                await _request_timestamps(deps, latest.id)  # 9: the manifest names it now
         return plain
     keep = verdict is None or verdict.changed
     media = await evidence.download_media(observation, deps) if keep else []  # 3
@@ -173,6 +177,7 @@ async def observe(
     if isinstance(observation, Live) and summary.snapshot_id is not None:
         media = [entry["sha256"] for entry in stored.media if entry.get("sha256")]
         await _screenshot(deps, ref, observation, media, summary.snapshot_id, summary.check_id)
+        await _request_timestamps(deps, summary.snapshot_id)  # 9
     return summary
 
 
@@ -183,11 +188,12 @@ async def _screenshot(
     media: list[str],
     snapshot_id: str,
     check_id: str,
-) -> None:
+) -> bool:
     """Take the screenshot of ``live`` and attach it to ``snapshot_id``; when it cannot be
-    taken or stored, say why on ``check_id`` (the data is on record either way)."""
+    taken or stored, say why on ``check_id`` (the data is on record either way). Whether a
+    screenshot was attached."""
     if deps.browser is None or deps.screenshots is None:
-        return
+        return False
     try:
         taken = await screens.take(
             ref,
@@ -208,9 +214,28 @@ async def _screenshot(
         await asyncio.to_thread(
             _attach_screenshot, deps, snapshot_id, check_id, taken, taken.platform_error
         )
-        return
+        return True
     log.warning("post %s: %s", ref.canonical_url, error)
     await asyncio.to_thread(_attach_screenshot, deps, snapshot_id, check_id, None, error)
+    return False
+
+
+async def _request_timestamps(deps: CaptureDeps, snapshot_id: str) -> None:
+    """Queue the snapshot's trusted timestamps (the worker requests them; a TSA never holds
+    up or fails a capture)."""
+    if not deps.settings.tsa_urls:
+        return
+
+    def queue() -> None:
+        with deps.write_lock, deps.sessions() as session, session.begin():
+            timestamps.request(
+                session=session,
+                snapshot_id=snapshot_id,
+                tsa_urls=deps.settings.tsa_urls,
+                now=deps.clock(),
+            )
+
+    await asyncio.to_thread(queue)
 
 
 def _attach_screenshot(

@@ -4,10 +4,11 @@ storage and its SHA-256 recomputed.
 Artifacts are content-addressed, so a blob is intact exactly when the SHA-256 of its bytes is
 its name. Each distinct blob is read once, however many rows name it; a bad one is reported
 with every row that names it (a snapshot's raw body, WARC, screenshot or media file; a
-check's WARC; an article's bytes). The stores are read through the ``BlobStore`` protocol, so
-local folders and an S3 bucket are audited alike: each blob is streamed and hashed chunk by
-chunk, a few at a time (an object store answers each read after a round trip), and reported in
-name order whatever order the reads finish in.
+check's WARC; an article's bytes; a timestamp's manifest, token or certificate chain). The
+stores are read through the ``BlobStore`` protocol, so local folders and an S3 bucket are
+audited alike: each blob is streamed and hashed chunk by chunk, a few at a time (an object
+store answers each read after a round trip), and reported in name order whatever order the
+reads finish in.
 """
 
 from __future__ import annotations
@@ -96,6 +97,13 @@ def references(*, session: Session) -> References:
         note(BLOBS, warc, f"check {check_id} (post {post_id}): WARC")
     for article_id, raw in repository.article_raw_rows(session=session):
         note(BLOBS, raw, f"article {article_id}: raw bytes")
+    for stamp_id, snap_id, manifest, token, chain in repository.timestamp_artifact_rows(
+        session=session
+    ):
+        owner = f"timestamp {stamp_id} (snapshot {snap_id})"
+        note(BLOBS, manifest, f"{owner}: manifest")
+        note(BLOBS, token, f"{owner}: token")
+        note(BLOBS, chain, f"{owner}: certificate chain")
     return found
 
 

@@ -11,6 +11,7 @@ from archiver.db import repository
 from archiver.db.models import Article, Check, Snapshot
 from archiver.errors import NotFound
 from archiver.ids import normalize_id
+from archiver.services import timestamps
 from archiver.services.pagination import decode_cursor, encode_cursor
 from archiver.storage import BlobStore
 
@@ -91,6 +92,19 @@ def media_artifact(snapshot: Snapshot, sha256: str, blobs: BlobStore) -> Artifac
             media_type = entry.get("content_type") or "application/octet-stream"
             return Artifact(_read(blobs, sha256, "media file"), media_type, sha256)
     raise NotFound(f"snapshot {snapshot.id} has no media file {sha256}")
+
+
+def timestamp_artifact(
+    snapshot: Snapshot, timestamp_id: str, name: str, blobs: BlobStore
+) -> Artifact:
+    """One file of one of the snapshot's timestamps (``timestamps.FILES``), or NotFound."""
+    canonical = normalize_id(timestamp_id)
+    stamp = next((t for t in snapshot.timestamps if t.id == canonical), None)
+    if stamp is None or name not in timestamps.FILES:
+        raise NotFound(f"snapshot {snapshot.id} has no timestamp file {timestamp_id}/{name}")
+    column, media_type = timestamps.FILES[name]
+    body = _read(blobs, getattr(stamp, column), f"timestamp {name}")
+    return Artifact(body, media_type, f"{snapshot.id}-{stamp.id}-{name}")
 
 
 def get_check(*, session: Session, check_id: str) -> Check:

@@ -21,6 +21,7 @@ from archiver import urls
 from archiver.api import limits
 from archiver.api.deps import NowDep, SessionDep, WriteSessionDep
 from archiver.api.rendering import base_url, render
+from archiver.api.routes.snapshots import timestamp_out
 from archiver.db.models import Snapshot
 from archiver.domain import EventKind, PostStatus
 from archiver.errors import ApiError, NotFound, PayloadTooLarge, UnprocessableContent
@@ -206,6 +207,7 @@ def snapshot_page(snapshot_id: str, request: Request, session: SessionDep) -> HT
         request, "snapshot.html", headers=headers, page=page, citation=cited,
         robust_link=Markup(cited.robust_link_html),  # noqa: S704 -- built escaped
         oembed_url=oembed, artifacts=_artifacts(page.snapshot),
+        timestamps=[timestamp_out(stamp) for stamp in page.snapshot.timestamps],
     )  # fmt: skip
 
 

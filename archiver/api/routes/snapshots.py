@@ -25,10 +25,12 @@ from archiver.api.schemas import (
     RawRef,
     ScreenshotOut,
     SnapshotOut,
+    TimestampFiles,
+    TimestampOut,
 )
-from archiver.db.models import Check, Post, Snapshot
-from archiver.services import citation, posts, snapshots
-from archiver.storage import BlobStore
+from archiver.db.models import Check, Post, Snapshot, SnapshotTimestamp
+from archiver.services import citation, posts, snapshots, timestamps
+from archiver.storage import BlobStore, sha256_hex
 
 router = APIRouter(prefix=urls.API, tags=["snapshots"])
 #: How long ``?wait=true`` waits for a worker to finish the requested check.
@@ -111,6 +113,34 @@ def snapshot_out(snapshot: Snapshot, *, post: Post, base: str) -> SnapshotOut:
             mla=cited.mla,
             chicago=cited.chicago,
         ),
+        timestamps=[timestamp_out(stamp) for stamp in snapshot.timestamps],
+    )
+
+
+def timestamp_out(stamp: SnapshotTimestamp) -> TimestampOut:
+    """The API shape of a trusted timestamp, with the address of each of its files."""
+    files = {}
+    for name, (column, _) in timestamps.FILES.items():
+        sha256 = getattr(stamp, column)
+        url = urls.snapshot_timestamp_file(stamp.snapshot_id, stamp.id, name)
+        files[name.split(".")[0]] = ArtifactRef(sha256=sha256, url=url) if sha256 else None
+    return TimestampOut(
+        id=stamp.id,
+        tsa=stamp.tsa_url,
+        authority=timestamps.authority(stamp),
+        status="stamped" if stamp.token_sha256 else "pending",
+        time=stamp.gen_time,
+        sha256=stamp.token_sha256,
+        verified=stamp.verified,
+        verify_error=stamp.verify_error,
+        serial_number=stamp.serial_number,
+        policy=stamp.policy,
+        signer=stamp.signer,
+        files=TimestampFiles(**files),
+        requested_at=stamp.requested_at,
+        attempts=stamp.attempts,
+        last_error=stamp.last_error,
+        next_attempt_at=stamp.next_attempt_at,
     )
 
 
@@ -272,6 +302,28 @@ def snapshot_media(
     """One photo or video of the snapshot, byte for byte."""
     snapshot = snapshots.get_snapshot(session=session, snapshot_id=snapshot_id)
     return artifact_response(snapshots.media_artifact(snapshot, sha256, _blobs(request)), sha256)
+
+
+@router.get(
+    "/snapshots/{snapshot_id}/timestamps/{timestamp_id}/{name}",
+    responses={
+        200: {
+            "content": {media_type: BYTES for _, media_type in timestamps.FILES.values()},
+            "description": "manifest.json, token.tsr or chain.pem, byte for byte",
+        },
+        404: PROBLEM,
+    },
+    response_class=Response,
+)
+def snapshot_timestamp_file(
+    snapshot_id: str, timestamp_id: str, name: str, session: SessionDep, request: Request
+) -> Response:
+    """A file of one of the snapshot's trusted timestamps: the manifest timestamped, the
+    TSA's token, or its certificate chain; check them with ``openssl ts -verify -data
+    manifest.json -in token.tsr -CAfile chain.pem``."""
+    snapshot = snapshots.get_snapshot(session=session, snapshot_id=snapshot_id)
+    artifact = snapshots.timestamp_artifact(snapshot, timestamp_id, name, _blobs(request))
+    return artifact_response(artifact, sha256_hex(artifact.body))
 
 
 @router.get("/checks/{check_id}/warc", responses=WARC, response_class=Response)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from archiver.db.models import (
@@ -15,6 +15,7 @@ from archiver.db.models import (
     Webhook,
     WebhookDelivery,
 )
+from archiver.db.repository.claims import hold_due
 from archiver.db.repository.keyset import older_than
 
 
@@ -97,9 +98,8 @@ def claim_due_deliveries(
 ) -> list[str]:
     """Take up to ``limit`` due deliveries of active webhooks and return their IDs.
 
-    Due means pending with ``next_attempt_at <= now``. Claiming moves ``next_attempt_at`` to
-    ``hold_until``, so no other worker takes them meanwhile and a crashed worker's claim simply
-    runs out. On PostgreSQL the rows are locked with ``SKIP LOCKED`` (see ``claim_due_posts``).
+    Due means pending with ``next_attempt_at <= now``; claiming holds them until
+    ``hold_until`` (see ``claims.hold_due``).
     """
     query = (
         select(WebhookDelivery.id)
@@ -109,16 +109,7 @@ def claim_due_deliveries(
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
-    ids = list(session.scalars(query))
-    if ids:
-        session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id.in_(ids))
-            .values(next_attempt_at=hold_until)
-        )
-    return ids
+    return hold_due(session=session, model=WebhookDelivery, due=query, hold_until=hold_until)
 
 
 def get_webhook_delivery(*, session: Session, delivery_id: str) -> WebhookDelivery | None:

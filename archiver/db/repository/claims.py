@@ -1,0 +1,26 @@
+"""Claiming rows of a due queue (``next_attempt_at``): webhook deliveries and timestamps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, update
+from sqlalchemy.orm import Session
+
+
+def hold_due(*, session: Session, model: Any, due: Select[str], hold_until: datetime) -> list[str]:
+    """Take the rows whose IDs ``due`` selects (their ``model``'s due queue, oldest first,
+    limited) and return their IDs.
+
+    Claiming moves ``next_attempt_at`` to ``hold_until``, so no other worker takes them
+    meanwhile and a crashed worker's claim simply runs out. On PostgreSQL the rows are locked
+    with ``SKIP LOCKED`` so concurrent workers never claim the same one; SQLite runs one
+    writer and its write transaction (IMMEDIATE) already serialises claims.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True, of=model)
+    ids = list(session.scalars(due))
+    if ids:
+        session.execute(update(model).where(model.id.in_(ids)).values(next_attempt_at=hold_until))
+    return ids
