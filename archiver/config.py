@@ -157,6 +157,11 @@ class Settings(BaseSettings):
         return value.rstrip("/") if value is not None else None
 
     @property
+    def signing_key_file(self) -> Path:
+        """The archive's WACZ signing key (``archiver.signing``), made on first use."""
+        return self.data_dir / "signing-key.pem"
+
+    @property
     def is_sqlite(self) -> bool:
         """Whether the database is SQLite (one worker process; WAL; file under ``data_dir``)."""
         return self.database_url.startswith("sqlite")

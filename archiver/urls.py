@@ -150,3 +150,8 @@ def oembed() -> str:
 def post_export_wacz(post_id: str) -> str:
     """A post's snapshots, WARCs and screenshots as one WACZ file."""
     return f"{API}/posts/{post_id}/export.wacz"
+
+
+def signing_key() -> str:
+    """The public key this archive signs its WACZ exports with (PEM)."""
+    return "/.well-known/archiver-signing-key"

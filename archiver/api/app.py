@@ -23,6 +23,7 @@ from archiver.api.routes import (
     oembed,
     pages,
     posts,
+    signing,
     snapshots,
     webhooks,
 )
@@ -80,6 +81,7 @@ def create_app(
     app.state.clock = clock
     app.state.chromium = None
     app.state.worker = None
+    app.state.signing_key = None  # read (or made) on first use: archiver.api.deps.signing_key
     stores = open_stores(settings)  # a bucket that cannot be used stops the start here
     app.state.blobs = stores.blobs
     app.state.screenshots = stores.screenshots
@@ -100,6 +102,7 @@ def create_app(
     app.include_router(exports.router)
     app.include_router(memento.router)
     app.include_router(oembed.router)
+    app.include_router(signing.router)
     app.include_router(pages.router)  # last: its routes are the broadest
     openapi.install(app)  # errors as problem+json, the bearer scheme (SPEC §5)
     return app

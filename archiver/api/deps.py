@@ -1,7 +1,9 @@
-"""Request dependencies: a database session per request, the API key, the clock."""
+"""Request dependencies: a database session per request, the API key, the clock, the
+archive's signing key."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
@@ -9,13 +11,17 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from archiver.api import limits
 from archiver.api.intake import REVOKED, Caller, KnownKeys
 from archiver.db.models import ApiKey
 from archiver.db.session import transaction
-from archiver.errors import Unauthorized
+from archiver.errors import ConfigError, Unauthorized
 from archiver.services import keys
+from archiver.signing import ArchiveKey, load_or_create_key
+
+log = logging.getLogger("archiver.api")
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -88,6 +94,23 @@ async def require_submitter(request: Request, now: NowDep) -> Caller:
 
 KeyDep = Annotated[ApiKey, Depends(require_key)]
 SubmitterDep = Annotated[Caller, Depends(require_submitter)]
+
+
+def signing_key(request: Request) -> ArchiveKey:
+    """The archive's signing key, made on first use and then kept by the process; a key file
+    that cannot be read is a 500 naming it (ours to mend, and never replaced by a new key)."""
+    key: ArchiveKey | None = request.app.state.signing_key
+    if key is None:
+        try:
+            key = load_or_create_key(request.app.state.settings.signing_key_file)
+        except ConfigError as exc:
+            log.error("the signing key cannot be used: %s", exc)
+            raise HTTPException(500, f"the archive's signing key cannot be used: {exc}") from exc
+        request.app.state.signing_key = key
+    return key
+
+
+SigningKeyDep = Annotated[ArchiveKey, Depends(signing_key)]
 
 
 def utc_now() -> datetime:

@@ -26,6 +26,7 @@ MACHINE_PREFIXES: Final = (
     "/timegate/",
     "/timemap/",
     "/oembed",
+    "/.well-known/",
     "/healthz",
     "/metrics",
     "/openapi.json",

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import archiver
 from archiver.cli.articles import cmd_article
 from archiver.cli.common import errors
-from archiver.cli.evidence import cmd_export, cmd_verify
+from archiver.cli.evidence import cmd_export, cmd_verify, cmd_verify_wacz
 from archiver.cli.keys import cmd_keys_create, cmd_keys_list, cmd_keys_revoke
 from archiver.cli.run import cmd_check, cmd_demo, cmd_migrate, cmd_serve, cmd_worker
 from archiver.cli.submitting import cmd_import, cmd_submit
@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="http://127.0.0.1:8000",
         help="the service's public address, for the citation links (http://127.0.0.1:8000)",
     )
+    exporting.add_argument(
+        "--sign", action="store_true", help="sign the WACZ with this archive's key"
+    )
     exporting.set_defaults(handler=cmd_export)
 
     verify = commands.add_parser(
@@ -113,6 +116,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="also check every trusted timestamp against its manifest, token and chain",
     )
     verify.set_defaults(handler=cmd_verify)
+
+    verify_wacz = commands.add_parser(
+        "verify-wacz",
+        help="check a WACZ's hashes and signature; exit 1 with the reason on any fault",
+    )
+    verify_wacz.add_argument("path", metavar="PATH", help="the .wacz file")
+    expected_key = verify_wacz.add_mutually_exclusive_group()
+    expected_key.add_argument(
+        "--key", metavar="FILE", help="the public key (PEM or DER) that must have signed it"
+    )
+    expected_key.add_argument(
+        "--this-archive",
+        action="store_true",
+        help="it must be signed by this archive's own key",
+    )
+    verify_wacz.set_defaults(handler=cmd_verify_wacz)
 
     article = commands.add_parser(
         "article", help="read an article for the posts it quotes and print its quote report"

@@ -1,4 +1,5 @@
-"""``archiver export`` and ``archiver verify``: the evidence, packed or audited."""
+"""``archiver export``, ``archiver verify`` and ``archiver verify-wacz``: the evidence packed,
+audited, or checked after it left."""
 
 from __future__ import annotations
 
@@ -15,15 +16,20 @@ if TYPE_CHECKING:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    """``archiver export --format F (--post ID | --tag T | --all) -o PATH``."""
+    """``archiver export --format F (--post ID | --tag T | --all) -o PATH [--sign]``."""
     from archiver.api.routes.exports import api_shapes
     from archiver.services import export
     from archiver.services.export_wacz import write_wacz
+    from archiver.signing import load_or_create_key
     from archiver.storage import open_stores
 
     if [bool(args.post), args.tag is not None, args.all].count(True) != 1:
         errors.print("archiver: choose what to export: --post ID (repeatable), --tag T or --all.")
         return 2
+    if args.sign and args.format != "wacz":
+        errors.print("archiver: --sign applies to WACZ exports only.")
+        return 2
+    key = load_or_create_key(settings.signing_key_file) if args.sign else None
     selection = export.Selection(tuple(args.post or ()), args.tag, args.all)
     target = Path(args.output)
     with database(settings, write=False) as factory, factory() as session:
@@ -42,6 +48,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
                     "blobs": stores.blobs,
                     "screenshots": stores.screenshots,
                     "title": selection.title(),
+                    "key": key,
                 }
             items = export.bundles(session=session, post_ids=post_ids)
             count = export.write_file(
@@ -51,7 +58,11 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
                 else partial(export.write_text, args.format, items=items, **options),
             )
     size = target.stat().st_size
-    console.print(f"Exported {count} post(s) to {target} ({args.format}, {size:,} bytes).")
+    signed = f", signed with this archive's key {key.fingerprint}" if key else ""
+    console.print(
+        f"Exported {count} post(s) to {target} ({args.format}, {size:,} bytes){signed}.",
+        markup=False,
+    )
     return 0
 
 
@@ -106,3 +117,52 @@ def _print_timestamps(report: timestamp_audit.Report) -> None:
         console.print(f"FAILED {head}", markup=False)
         for problem in finding.problems:
             console.print(f"  {problem}", markup=False)
+
+
+def cmd_verify_wacz(settings: Settings, args: argparse.Namespace) -> int:
+    """``archiver verify-wacz PATH [--key FILE | --this-archive]``: check a WACZ's hashes and
+    signature (and whose key made it); exit 1 with the reason on any fault."""
+    from archiver.services.wacz_verify import WaczInvalid, verify_wacz
+    from archiver.signing import PublicKey, load_key, load_public
+
+    expected: PublicKey | None = None
+    if args.key is not None:
+        try:
+            expected = load_public(Path(args.key).read_bytes())
+        except OSError as exc:
+            errors.print(f"archiver: cannot read {args.key}: {exc.strerror or exc}.", markup=False)
+            return 1
+        except ValueError as exc:
+            errors.print(f"archiver: {args.key}: {exc}.", markup=False)
+            return 1
+    elif args.this_archive:
+        own = load_key(settings.signing_key_file)
+        if own is None:
+            errors.print(
+                f"archiver: this archive has no signing key yet ({settings.signing_key_file}): "
+                "it has signed nothing.",
+                markup=False,
+            )
+            return 1
+        expected = own.public
+    try:
+        verdict = verify_wacz(Path(args.path), expected=expected)
+    except WaczInvalid as exc:
+        errors.print(f"archiver: {args.path} failed verification: {exc}.", markup=False)
+        return 1
+    signer = verdict.signer
+    console.print(
+        f"{args.path}: verified. Its {verdict.files} files match datapackage.json, and its "
+        f"signature by key {signer.fingerprint} checks out (made {signer.created} by "
+        f"{signer.software}).",
+        markup=False,
+    )
+    if expected is None:
+        console.print(
+            "Nothing says whose key that is: compare it with the archive's "
+            "/.well-known/archiver-signing-key, or pass --key FILE.",
+            markup=False,
+        )
+    else:
+        console.print("It is the key expected.")
+    return 0

@@ -11,7 +11,8 @@ Layout::
     screenshots/ID.png             each snapshot's screenshot, byte for byte
     archiver/posts.json            the JSON export of the same posts (every field and hash)
     datapackage.json               every file's path, size and sha256
-    datapackage-digest.json        the sha256 of datapackage.json
+    datapackage-digest.json        the sha256 of datapackage.json, and when the archive's key
+                                   is given, its signature (``wacz_signature``)
 
 Every artifact is read back from storage and hashed as it is packed: a missing or damaged one
 stops the export (``archiver verify`` says which) rather than shipping unverifiable evidence.
@@ -44,6 +45,8 @@ from archiver.services.export import (
     Selection,
     Shapes,
 )
+from archiver.services.wacz_signature import signed_data
+from archiver.signing import ArchiveKey
 from archiver.storage import BlobStore, sha256_hex
 from archiver.timefmt import rfc3339
 
@@ -123,8 +126,10 @@ class WaczWriter:
         selection: Selection,
         now: datetime,
         title: str,
+        key: ArchiveKey | None = None,
     ) -> None:
         self.zip = _Zip(out, now)
+        self.key = key
         self.blobs = blobs
         self.screenshots = screenshots
         self.now = now
@@ -225,15 +230,23 @@ class WaczWriter:
         self.json_file.seek(0)
         self.zip.write("archiver/posts.json", self.json_file.read().encode(), deflate=True)
         self.json_file.close()
-        manifest = json.dumps(self._datapackage(), indent=2, ensure_ascii=False).encode()
+        created = rfc3339(self.now.replace(microsecond=0))
+        manifest = json.dumps(self._datapackage(created), indent=2, ensure_ascii=False).encode()
         self.zip.write("datapackage.json", manifest, deflate=True)
-        digest = {"path": "datapackage.json", "hash": f"sha256:{sha256_hex(manifest)}"}
+        digest: dict[str, Any] = {
+            "path": "datapackage.json",
+            "hash": f"sha256:{sha256_hex(manifest)}",
+        }
+        if self.key is not None:
+            digest["signedData"] = signed_data(
+                self.key, digest_hash=digest["hash"], created=created
+            )
         digest_json = json.dumps(digest, indent=2).encode()
         self.zip.write("datapackage-digest.json", digest_json, deflate=True)
         self.zip.zip.close()
         return len(self.posts)
 
-    def _datapackage(self) -> dict[str, Any]:
+    def _datapackage(self, created: str) -> dict[str, Any]:
         package: dict[str, Any] = {
             "profile": "data-package",
             "wacz_version": WACZ_VERSION,
@@ -242,7 +255,7 @@ class WaczWriter:
             + ", ".join(self.posts)
             + ". `archiver/posts.json` lists every snapshot and check with the SHA-256 of "
             "every artifact.",
-            "created": rfc3339(self.now.replace(microsecond=0)),
+            "created": created,
             "software": SOFTWARE,
             "resources": [
                 {
@@ -278,12 +291,14 @@ def write_wacz(
     selection: Selection,
     now: datetime,
     title: str,
+    key: ArchiveKey | None = None,
     advance: Callable[[], None] = lambda: None,
 ) -> int:
-    """Write a WACZ of ``items`` to ``out``; returns how many posts it holds."""
+    """Write a WACZ of ``items`` to ``out``, signed with ``key`` when given; returns how many
+    posts it holds."""
     writer = WaczWriter(
         out, blobs=blobs, screenshots=screenshots, shapes=shapes, selection=selection,
-        now=now, title=title,
+        now=now, title=title, key=key,
     )  # fmt: skip
     try:
         for bundle in items:

@@ -20,9 +20,11 @@ from archiver.storage.base import (
     BlobStore,
     StorageError,
     fan_out,
+    hash_chunks,
     is_sha256,
     sha256_hex,
 )
+from archiver.storage.files import create_once
 from archiver.storage.local import LocalBlobStore
 
 __all__ = [
@@ -32,7 +34,9 @@ __all__ = [
     "LocalBlobStore",
     "StorageError",
     "Stores",
+    "create_once",
     "fan_out",
+    "hash_chunks",
     "is_sha256",
     "open_stores",
     "sha256_hex",

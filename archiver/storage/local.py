@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from archiver.storage.base import CHUNK, BlobRef, fan_out, hash_chunks, sha256_hex
+from archiver.storage.files import fsync_folder
 
 
 class LocalBlobStore:
@@ -46,7 +47,7 @@ class LocalBlobStore:
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
-            _fsync_folder(target.parent)  # the rename itself survives a power cut
+            fsync_folder(target.parent)  # the rename itself survives a power cut
         return BlobRef(sha256=digest, size=len(data))
 
     def _make_folder(self, folder: Path) -> None:
@@ -57,7 +58,7 @@ class LocalBlobStore:
         if folder != self.root:
             self._make_folder(folder.parent)
         folder.mkdir(parents=True, exist_ok=True)
-        _fsync_folder(folder.parent)
+        fsync_folder(folder.parent)
 
     def get(self, sha256: str) -> bytes:
         """Read a blob back."""
@@ -74,12 +75,3 @@ class LocalBlobStore:
                 return hash_chunks(iter(partial(file.read, CHUNK), b""))
         except (FileNotFoundError, IsADirectoryError):
             return None
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the entries of ``folder`` (a rename, a new file or folder) durable."""
-    handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)

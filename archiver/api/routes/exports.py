@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 
 from archiver import urls
-from archiver.api.deps import NowDep, SessionDep
+from archiver.api.deps import NowDep, SessionDep, SigningKeyDep
 from archiver.api.rendering import base_url
 from archiver.api.routes.posts import post_out
 from archiver.api.routes.snapshots import check_out, snapshot_out
@@ -46,14 +46,17 @@ PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
     "/posts/{post_id}/export.wacz",
     response_class=FileResponse,
     responses={
-        200: {"content": {MEDIA_TYPE: {}}, "description": "a WACZ 1.1.1 file"},
+        200: {"content": {MEDIA_TYPE: {}}, "description": "a signed WACZ 1.1.1 file"},
         404: PROBLEM,
         500: {**PROBLEM, "description": "evidence missing or damaged in storage"},
     },
 )
-def export_wacz(post_id: str, session: SessionDep, request: Request, now: NowDep) -> FileResponse:
+def export_wacz(
+    post_id: str, session: SessionDep, request: Request, now: NowDep, key: SigningKeyDep
+) -> FileResponse:
     """Every snapshot and check of the post, with their WARCs byte for byte, the screenshots,
-    a CDXJ index, a page list and a manifest of SHA-256 hashes (WACZ 1.1.1)."""
+    a CDXJ index, a page list and a manifest of SHA-256 hashes (WACZ 1.1.1), signed with this
+    archive's key (its public half at ``/.well-known/archiver-signing-key``)."""
     post = posts.get(session=session, post_id=post_id).post
     blobs: BlobStore = request.app.state.blobs
     screenshots: BlobStore = request.app.state.screenshots
@@ -65,7 +68,7 @@ def export_wacz(post_id: str, session: SessionDep, request: Request, now: NowDep
                 out, export.bundles(session=session, post_ids=[post.id]), blobs=blobs,
                 screenshots=screenshots, shapes=api_shapes(base_url(request)), now=now,
                 selection=export.Selection(post_ids=(post.id,)),
-                title=f"Archiver: post {post.id} ({post.canonical_url})",
+                title=f"Archiver: post {post.id} ({post.canonical_url})", key=key,
             )  # fmt: skip
     except export.NothingToExport as exc:
         path.unlink(missing_ok=True)
