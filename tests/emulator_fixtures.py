@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from archiver.config import Settings
-from archiver.domain import Observation
+from archiver.domain import Failed, FailureKind, Observation
 from archiver.egress import Egress
 from archiver.emulator import EmulatorServer
 from archiver.platforms import adapter_for, match_url
@@ -39,3 +39,16 @@ async def observe(settings: Settings, url: str, timeout: float = 10.0) -> Observ
     assert ref is not None, url
     async with Egress(settings, timeout=timeout) as gate:
         return await adapter_for(ref).fetch(ref, gate)
+
+
+async def failure(
+    settings: Settings, url: str, kind: FailureKind, *, timeout: float = 10.0, waits: bool = False
+) -> Failed:
+    """Observe ``url`` and check it is a failure of ``kind`` (never a verdict on the post);
+    ``waits``: it must also carry the time to wait (a rate limit that said when to retry)."""
+    observation = await observe(settings, url, timeout=timeout)
+    assert isinstance(observation, Failed), observation
+    assert observation.kind is kind, observation.detail
+    if waits:
+        assert observation.retry_after is not None
+    return observation

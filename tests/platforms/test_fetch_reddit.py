@@ -11,33 +11,22 @@ import pytest
 
 from archiver.config import Settings
 from archiver.domain import (
-    Failed,
     FailureKind,
     Gone,
     Live,
     MediaType,
-    Observation,
-    Platform,
     PostStatus,
 )
 from archiver.egress import Egress
 from archiver.emulator import World
-from archiver.platforms import adapter_for, match_url
+from archiver.platforms import match_url
 from archiver.platforms.reddit import RedditAdapter
+from tests.emulator_fixtures import failure, observe
 
 AUTHOR = "citydeskeditor"
 BODY = "It was <finally> found & restored.\n\nRead it: https://www.example.org/pilot"
 TEXT = f'Tom & Jerry\'s "lost" pilot is online\n\n{BODY}'
 POSTED = "2024-05-01T18:30:00Z"
-
-
-async def observe(settings: Settings, url: str) -> Observation:
-    """Fetch ``url`` with the adapter that claims it, through a fresh gate."""
-    ref = match_url(url)
-    assert ref is not None
-    assert ref.platform is Platform.REDDIT
-    async with Egress(settings, timeout=5) as gate:
-        return await adapter_for(ref).fetch(ref, gate)
 
 
 async def live(settings: Settings, url: str) -> Live:
@@ -204,11 +193,7 @@ async def test_blocks_walls_and_limits_are_failures_never_gone(
     """An HTML block or login wall, an HTML 403/404, a 429 or a 503 tells nothing."""
     made = world.add_post("reddit", AUTHOR, "Still here")
     world.add_failure(mode, platform="reddit", post_id=made.id, **options)
-    observation = await observe(settings, made.url)
-    assert isinstance(observation, Failed), observation
-    assert observation.kind is kind
-    if kind is FailureKind.RATE_LIMITED:
-        assert observation.retry_after is not None
+    await failure(settings, made.url, kind, waits=kind is FailureKind.RATE_LIMITED)
 
 
 async def test_the_screenshot_target_is_the_embed_page_the_emulator_serves(

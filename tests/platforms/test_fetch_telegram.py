@@ -11,34 +11,23 @@ import pytest
 
 from archiver.config import Settings
 from archiver.domain import (
-    Failed,
     FailureKind,
     Gone,
     Live,
     MediaType,
-    Observation,
-    Platform,
     PostStatus,
 )
 from archiver.egress import Egress
 from archiver.emulator import World
-from archiver.platforms import adapter_for, match_url
+from archiver.platforms import match_url
 from archiver.platforms.telegram import TelegramAdapter
+from tests.emulator_fixtures import failure, observe
 
 CHANNEL = "citydesklive"
 TEXT = (
     "Flood update & <road closures>: https://www.example.org/floods?street=all\n"
     "Thanks @citydeskeditor #floods"
 )
-
-
-async def observe(settings: Settings, url: str) -> Observation:
-    """Fetch ``url`` with the adapter that claims it, through a fresh gate."""
-    ref = match_url(url)
-    assert ref is not None
-    assert ref.platform is Platform.TELEGRAM
-    async with Egress(settings, timeout=5) as gate:
-        return await adapter_for(ref).fetch(ref, gate)
 
 
 async def test_a_message_reads_as_its_readers_see_it(settings: Settings, world: World) -> None:
@@ -146,11 +135,7 @@ async def test_pages_without_the_widget_are_failures_never_gone(
     error page or a 429 tells nothing."""
     made = world.add_post("telegram", CHANNEL, "Still here")
     world.add_failure(mode, platform="telegram", post_id=made.id, **options)
-    observation = await observe(settings, made.url)
-    assert isinstance(observation, Failed), observation
-    assert observation.kind is kind
-    if kind is FailureKind.RATE_LIMITED:
-        assert observation.retry_after is not None
+    await failure(settings, made.url, kind, waits=kind is FailureKind.RATE_LIMITED)
 
 
 async def test_the_screenshot_target_is_the_widget_with_the_message(

@@ -27,7 +27,7 @@ from archiver.platforms import match_url
 from archiver.platforms.html_page import read_page
 from archiver.platforms.threads import ThreadsAdapter, oembed_url
 from archiver.platforms.threads_parse import find_post
-from tests.emulator_fixtures import fetch, observe
+from tests.emulator_fixtures import failure, fetch, observe
 
 GRAPH = "https://graph.threads.net"
 WEB = "https://www.threads.com"
@@ -148,9 +148,7 @@ async def test_a_deleted_post_behind_a_failure_is_never_gone(
     made = world.add_post("threads", "citydesk", "Gone, but who can tell")
     world.delete_post("threads", made.id)
     world.add_failure(mode, origin=origin, **options)
-    observation = await observe(settings, made.url, timeout=1.0)
-    assert isinstance(observation, Failed), observation
-    assert observation.kind is kind, observation.detail
+    await failure(settings, made.url, kind, timeout=1.0)
 
 
 async def test_a_page_without_data_while_oembed_embeds_is_a_failure(

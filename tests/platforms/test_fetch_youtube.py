@@ -26,7 +26,7 @@ from archiver.platforms import match_url
 from archiver.platforms.html_page import read_page
 from archiver.platforms.youtube import YouTubeAdapter, oembed_url
 from archiver.platforms.youtube_parse import player_response
-from tests.emulator_fixtures import control, fetch, observe
+from tests.emulator_fixtures import control, failure, fetch, observe
 from tests.platforms.recorded import Answer, RecordedFetcher, clock, json_answer
 
 WEB = "https://www.youtube.com"
@@ -128,9 +128,7 @@ async def test_a_deleted_video_behind_a_failure_is_never_gone(
     made = world.add_post("youtube", "citydeskvideo", TEXT)
     world.delete_post("youtube", made.id)
     world.add_failure(mode, platform="youtube", post_id=made.id, **options)
-    observation = await observe(settings, made.url, timeout=1.0)
-    assert isinstance(observation, Failed), observation
-    assert observation.kind is kind, observation.detail
+    await failure(settings, made.url, kind, timeout=1.0)
 
 
 @pytest.mark.parametrize(
