@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     check_concurrency: int = Field(32, ge=1, description="upstream requests at once")
     screenshots: bool = Field(True, description="false captures data without screenshots")
     media_max_bytes: int = Field(100 * 10**6, ge=0, description="largest media file fetched")
+    media_recheck: bool = Field(
+        True, description="re-checks ask for a post's photos again, to catch one replaced in place"
+    )
+    phash_max_distance: int = Field(
+        10, ge=0, le=64, description="perceptual-hash bits by which one picture may differ"
+    )
     anomaly_min_posts: int = Field(5, ge=1, description="anomaly guard: distinct gone posts")
     anomaly_share: float = Field(0.5, gt=0, le=1, description="anomaly guard: share of checks")
     canary_urls: Annotated[tuple[str, ...], NoDecode] = Field(

@@ -49,6 +49,9 @@ EXTRA_NAMES = [
     # RFC 3161 trusted timestamps of every snapshot (issue 11).
     "ARCHIVER_TSA_URLS",
     "ARCHIVER_TSA_CA_FILE",
+    # Perceptual hashes: photos asked for again on re-checks, and how near is one picture.
+    "ARCHIVER_MEDIA_RECHECK",
+    "ARCHIVER_PHASH_MAX_DISTANCE",
 ]
 
 OVERRIDES = (
@@ -90,6 +93,8 @@ NON_DEFAULTS: list[tuple[str, str, str, Any]] = [
     ("ARCHIVER_CHECK_CONCURRENCY", "64", "check_concurrency", 64),
     ("ARCHIVER_SCREENSHOTS", "false", "screenshots", False),
     ("ARCHIVER_MEDIA_MAX_BYTES", "5MiB", "media_max_bytes", 5 * 1024**2),
+    ("ARCHIVER_MEDIA_RECHECK", "false", "media_recheck", False),
+    ("ARCHIVER_PHASH_MAX_DISTANCE", "6", "phash_max_distance", 6),
     ("ARCHIVER_ANOMALY_MIN_POSTS", "10", "anomaly_min_posts", 10),
     ("ARCHIVER_ANOMALY_SHARE", "0.25", "anomaly_share", 0.25),
     (
@@ -328,6 +333,8 @@ def test_importing_config_reads_no_environment(monkeypatch: pytest.MonkeyPatch) 
         ("ARCHIVER_RECHECK_SCHEDULE", "1h,10m"),
         ("ARCHIVER_RECHECK_SCHEDULE", "0s"),
         ("ARCHIVER_MEDIA_MAX_BYTES", "lots"),
+        ("ARCHIVER_PHASH_MAX_DISTANCE", "65"),
+        ("ARCHIVER_MEDIA_RECHECK", "sometimes"),
         ("ARCHIVER_SCREENSHOTS", "perhaps"),
         ("ARCHIVER_ALLOW_PRIVATE_ADDRESSES", "perhaps"),
         ("ARCHIVER_WRITE_RATE_LIMIT", "lots"),

@@ -16,6 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archiver.config import Settings
 from archiver.emulator import EmulatorServer
+from archiver.perceptual import phash
 from tests.service import serving
 
 pytestmark = pytest.mark.slow
@@ -115,6 +116,8 @@ def test_one_post_per_platform_is_captured_with_exact_text_and_evidence(
             for media in snapshot["media"]:
                 body = client.get(media["download_url"]).content
                 assert sha256(body) == media["sha256"]
+                if media["type"] == "photo":  # what it shows, beside its bytes
+                    assert media["phash"] == phash(body), media
                 assert media["url"] in targets  # the media exchange is in the same WARC
             checks = client.get(f"/api/v1/posts/{post_id}/checks").json()["items"]
             assert checks[0]["outcome"] == "changed"
@@ -126,6 +129,7 @@ def test_one_post_per_platform_is_captured_with_exact_text_and_evidence(
             assert png.headers["x-content-type-options"] == "nosniff"
             assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
             assert sha256(png.content) == shot["sha256"]
+            assert shot["phash"] == phash(png.content)
             assert shot["width"] > 100
             assert 50 < shot["height"] <= 8000
             assert shot["browser_version"] and shot["page_url"]

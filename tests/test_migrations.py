@@ -85,7 +85,8 @@ def test_migrations_ship_inside_the_package_or_beside_it() -> None:
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 #: One word per batch, found only in that batch's snapshot text.
 WORDS = ("alder", "birch", "cedar", "damson", "elder", "juniper", "larch", "maple", "rowan",
-         "spruce", "tamarack", "walnut", "yew", "zelkova", "hazel", "linden")  # fmt: skip
+         "spruce", "tamarack", "walnut", "yew", "zelkova", "hazel", "linden",
+         "aspen", "beech", "cypress", "holly", "poplar", "willow")  # fmt: skip
 
 
 def revisions(engine: Engine) -> list[str]:

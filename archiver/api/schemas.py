@@ -126,6 +126,9 @@ class ScreenshotOut(BaseModel):
     browser_version: str | None
     taken_at: Timestamp | None
     page_url: str | None
+    phash: str | None = Field(
+        None, description="perceptual hash (pHash, 16 hex digits) of what the screenshot shows"
+    )
 
 
 class MediaOut(BaseModel):
@@ -137,6 +140,11 @@ class MediaOut(BaseModel):
     url: str
     sha256: str | None
     download_url: str | None = None
+    phash: str | None = Field(
+        None,
+        description="a photo's perceptual hash (pHash, 16 hex digits): the same picture "
+        "re-encoded hashes within a few bits of it",
+    )
 
 
 class CitationOut(BaseModel):

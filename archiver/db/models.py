@@ -170,6 +170,8 @@ class Snapshot(Base):
     screenshot_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The page that was rendered (the platform's embed page), when it was the platform's.
     screenshot_url: Mapped[str | None] = mapped_column(Text)
+    # The screenshot's perceptual hash (``archiver.perceptual``): what it shows, not its bytes.
+    screenshot_phash: Mapped[str | None] = mapped_column(String(16))
     software_version: Mapped[str] = mapped_column(String(32))
     # The platform's ID of the version captured (an edited X post has a new ID per version).
     version_id: Mapped[str | None] = mapped_column(String(512))

@@ -9,23 +9,35 @@ does not decide it: a platform "edit" that changed nothing we compare is no edit
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from archiver.detect.diff import Diff, word_diff
 from archiver.detect.normalise import Content
+from archiver.detect.visual import ReplacedMedia
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What changed between two contents: ``reasons`` in a fixed order (``text``,
-    ``media added``, ``media removed``, ``quoted post``), the word diff of the normalised
-    texts when the text changed, and what the platform said about edits, if anything."""
+    ``media added``, ``media removed``, ``quoted post``, then ``media`` for photos that show
+    another picture at the same address, listed in ``replaced``), the word diff of the
+    normalised texts when the text changed, and what the platform said about edits, if
+    anything."""
 
     changed: bool
     reasons: tuple[str, ...]
     text_diff: Diff | None
     platform_signal: str | None
+    replaced: tuple[ReplacedMedia, ...] = ()
+
+    def with_replaced(self, replaced: Sequence[ReplacedMedia]) -> Verdict:
+        """This verdict, and the photos found replaced (reason ``media``) when there are any."""
+        if not replaced:
+            return self
+        return replace(
+            self, changed=True, reasons=(*self.reasons, "media"), replaced=tuple(replaced)
+        )
 
 
 def compare(

@@ -21,6 +21,8 @@ Routes (all under ``/control``)::
     POST   /control/posts/{platform}/{id}/counts      {likes?, replies?, reposts?, quotes?}
     POST   /control/posts/{platform}/{id}/failure     {mode, count?, status?, ...}
     POST   /control/articles                          {path, html, content_type?}: a news page
+    POST   /control/media                             {url, change: replace|reencode}: the file
+                                                      behind a media URL changes
     GET    /control/failures                          failure modes in force
     POST   /control/failures                          {mode, origin? | platform+post_id?, count?,
                                                       status?, retry_after_seconds?, seconds?}
@@ -143,6 +145,9 @@ async def _route(request: Request, ctx: Ctx, body: dict[str, Any]) -> Response:
             str(body.get("content_type") or "text/html; charset=utf-8"),
         )
         return json_response({"url": url}, 201)
+    if path == "/control/media" and method == "POST":
+        file = world.change_media(str(body["url"]), str(body.get("change")))
+        return json_response({"url": body["url"], "seed": file.seed, "quality": file.quality})
     if path == "/control/posts":
         if method == "POST":
             extra = {key: body[key] for key in _POST_FIELDS if key in body}

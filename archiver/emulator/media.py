@@ -40,6 +40,11 @@ class MediaFile:
     fmt: str
     seed: str
     playlist: str = ""
+    #: 1 as first stored; each re-encoding (``World.change_media``) raises it: other bytes,
+    #: the same picture (a coarser JPEG quantisation; PNG pixels a shade brighter).
+    quality: int = 1
+    #: A replaced picture is drawn as the negative of the seed's: surely another picture.
+    negative: bool = False
 
 
 def media_key(url: str) -> tuple[str, str]:
@@ -58,8 +63,8 @@ def media_key(url: str) -> tuple[str, str]:
     return origin, path
 
 
-def colours(seed: str) -> list[list[tuple[int, int, int]]]:
-    """The block colours of the image for ``seed``: rows of (r, g, b)."""
+def colours(seed: str, negative: bool = False) -> list[list[tuple[int, int, int]]]:
+    """The block colours of the image for ``seed`` (or its negative): rows of (r, g, b)."""
     data = idgen.digest("media", seed)
     base = (data[0], data[1], data[2])
     rows = []
@@ -68,19 +73,20 @@ def colours(seed: str) -> list[list[tuple[int, int, int]]]:
         for bx in range(WIDTH // 8):
             shade = data[(3 + bx + 2 * by) % len(data)] // 4
             checker = 48 if (bx + by) % 2 else 0
-            row.append(tuple((c + shade + checker + 12 * i) % 256 for i, c in enumerate(base)))
+            colour = [(c + shade + checker + 12 * i) % 256 for i, c in enumerate(base)]
+            row.append(tuple(255 - c if negative else c for c in colour))
         rows.append(row)
     return rows  # type: ignore[return-value]
 
 
-def png_bytes(seed: str) -> bytes:
-    """A valid RGB PNG for ``seed``."""
-    blocks = colours(seed)
+def png_bytes(seed: str, quality: int = 1, negative: bool = False) -> bytes:
+    """A valid RGB PNG for ``seed`` (``quality`` above 1: re-encoded, a shade brighter)."""
+    blocks = colours(seed, negative)
     raw = bytearray()
     for y in range(HEIGHT):
         raw.append(0)  # filter type: none
         for x in range(WIDTH):
-            raw.extend(blocks[y // 8][x // 8])
+            raw.extend(min(255, c + quality - 1) for c in blocks[y // 8][x // 8])
 
     def chunk(kind: bytes, payload: bytes) -> bytes:
         body = kind + payload
@@ -123,10 +129,11 @@ def _segment(marker: int, payload: bytes) -> bytes:
     return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
 
 
-def jpeg_bytes(seed: str) -> bytes:
-    """A valid baseline YCbCr JPEG for ``seed`` (quantisation 1, DC-only blocks)."""
+def jpeg_bytes(seed: str, quality: int = 1, negative: bool = False) -> bytes:
+    """A valid baseline YCbCr JPEG for ``seed`` (DC-only blocks, quantised by ``quality``:
+    1 as first stored, more for a re-encoding)."""
     jfif = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    dqt = b"\x00" + bytes([1] * 64)
+    dqt = b"\x00" + bytes([quality] * 64)
     sof = struct.pack(">BHHB", 8, HEIGHT, WIDTH, 3) + b"\x01\x11\x00\x02\x11\x00\x03\x11\x00"
     # DC table: categories 0-11, all 4-bit codes. AC table: one code, "0" = end of block.
     dht_dc = b"\x00" + bytes([0, 0, 0, 12] + [0] * 12) + bytes(range(12))
@@ -134,13 +141,13 @@ def jpeg_bytes(seed: str) -> bytes:
     sos = b"\x03\x01\x00\x02\x00\x03\x00\x00\x3f\x00"
     bits = _BitWriter()
     previous = [0, 0, 0]
-    for row in colours(seed):
+    for row in colours(seed, negative):
         for red, green, blue in row:
             luma = 0.299 * red + 0.587 * green + 0.114 * blue
             cb = 128 - 0.168736 * red - 0.331264 * green + 0.5 * blue
             cr = 128 + 0.5 * red - 0.418688 * green - 0.081312 * blue
             for index, value in enumerate((luma, cb, cr)):
-                dc = round(8 * (max(0.0, min(255.0, value)) - 128))
+                dc = round(8 * (max(0.0, min(255.0, value)) - 128) / quality)
                 diff, previous[index] = dc - previous[index], dc
                 size = abs(diff).bit_length()
                 bits.write(size, 4)
@@ -189,9 +196,9 @@ def render(file: MediaFile, wanted: str | None = None) -> tuple[bytes, str]:
     """The bytes and content type of a media file (``wanted`` overrides an image's format)."""
     fmt = wanted if wanted in ("jpeg", "png") and file.fmt in ("jpeg", "png") else file.fmt
     if fmt == "png":
-        body = png_bytes(file.seed)
+        body = png_bytes(file.seed, file.quality, file.negative)
     elif fmt == "jpeg":
-        body = jpeg_bytes(file.seed)
+        body = jpeg_bytes(file.seed, file.quality, file.negative)
     elif fmt == "m3u8":
         body = file.playlist.encode()
     else:
@@ -219,11 +226,14 @@ async def handle(request: Request, ctx: Ctx) -> Response:
     file = ctx.world.media_file(f"{ctx.origin.url}{request.url.path}")
     if file is None:
         return text_response("Not Found", 404)
-    body, content_type = render(file, wanted_format(request, ctx.origin.host))
+    wanted = wanted_format(request, ctx.origin.host)
+    etag = f'"{idgen.hex_key(16, file.seed, file.fmt, wanted, file.quality, file.negative)}"'
     headers = {
-        "content-type": content_type,
         "cache-control": "max-age=604800, must-revalidate",
         "accept-ranges": "bytes",
-        "etag": f'"{idgen.hex_key(16, file.seed, file.fmt)}"',
+        "etag": etag,
     }
-    return Response(body, status_code=200, headers=headers)
+    if request.headers.get("if-none-match") == etag:  # a CDN's answer to a revalidation
+        return Response(b"", status_code=304, headers=headers)
+    body, content_type = render(file, wanted)
+    return Response(body, status_code=200, headers={"content-type": content_type, **headers})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
+from dataclasses import replace
 
 from archiver.emulator.common import DEFAULT_ORIGINS
 from archiver.emulator.media import MediaFile, media_key
@@ -46,6 +47,26 @@ class SideTables(ABC):
         """The media file registered at ``url``."""
         with self.lock:
             return self._media.get(media_key(url))
+
+    def change_media(self, url: str, change: str) -> MediaFile:
+        """Change the file served at ``url``, as a CDN or a page's owner may, behind the same
+        address: ``replace`` it with another picture (the negative of the one shown: far from
+        it by any perceptual hash; replacing twice brings the first back), or ``reencode`` the
+        same picture into other bytes. ``KeyError`` for an unknown URL, ``ValueError`` for
+        another change."""
+        with self.lock:
+            key = media_key(url)
+            file = self._media.get(key)
+            if file is None:
+                raise KeyError(f"no media file at {url}")
+            if change == "replace":
+                new = replace(file, negative=not file.negative, quality=1)
+            elif change == "reencode":
+                new = replace(file, quality=file.quality + 1)
+            else:
+                raise ValueError("change must be replace or reencode")
+            self._media[key] = new
+            return new
 
     # Failure modes ----------------------------------------------------------------------------
 

@@ -3,6 +3,9 @@
 Steps (each one call):
 1. load the post and rebuild its reference from the stored canonical URL;
 2. fetch it through its platform adapter and the outbound gate;
+   when its text and media addresses are unchanged, ask again for its photos (conditionally)
+   in case one was replaced at the same address (``archiver.services.pictures``: a different
+   picture by perceptual hash is an edit with reason ``media``, a re-encoded one is not);
 3. download its media through the gate (live answers that will make a snapshot only);
 4. store every raw body and one WARC of every exchange, content-addressed (for every answer
    but a live one that matches the newest snapshot);
@@ -66,7 +69,7 @@ from archiver.errors import ArchiverError
 from archiver.ids import new_id
 from archiver.platforms import adapter_for, match_url
 from archiver.platforms.base import Fetcher
-from archiver.services import evidence, quotes, screens, timestamps, watch, webhooks
+from archiver.services import evidence, pictures, quotes, screens, timestamps, watch, webhooks
 from archiver.services.canaries import Canaries
 from archiver.storage import BlobStore
 
@@ -134,6 +137,16 @@ async def observe(
         if isinstance(observation, Live) and latest is not None
         else None
     )
+    if verdict is not None and not verdict.changed and deps.settings.media_recheck:
+        assert latest is not None
+        verdict = verdict.with_replaced(  # 2b: a photo replaced behind the same address?
+            await pictures.replaced(
+                latest.media,
+                deps.fetcher,
+                max_bytes=deps.settings.media_max_bytes,
+                max_distance=deps.settings.phash_max_distance,
+            )
+        )
     if (
         isinstance(observation, Live)
         and verdict is not None
@@ -258,6 +271,7 @@ def _attach_screenshot(
             taken_at=taken.shot.taken_at if taken else None,
             page_url=taken.shot.url if taken else None,
             error=error,
+            phash=taken.phash if taken else None,
         )
 
 

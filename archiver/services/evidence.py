@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from archiver import perceptual
 from archiver.db.models import Post, Snapshot
-from archiver.domain import HttpExchange, LinkedPost, Live, Media, Observation
+from archiver.domain import HttpExchange, LinkedPost, Live, Media, MediaType, Observation
 from archiver.errors import EgressError
 from archiver.storage import BlobStore
 from archiver.warc import build_warc
@@ -90,6 +91,12 @@ def _media_entry(fetch: MediaFetch, blobs: BlobStore) -> dict[str, Any]:
         entry["sha256"] = blobs.put(fetch.exchange.body).sha256
         entry["size"] = len(fetch.exchange.body)
         entry["content_type"] = fetch.exchange.content_type
+        if fetch.media.type is MediaType.PHOTO:
+            # What it shows (a re-encoded photo is the same picture), and the validators a
+            # re-check asks with (``archiver.services.pictures``).
+            entry["phash"] = perceptual.phash(fetch.exchange.body)
+            entry["etag"] = fetch.exchange.header("etag")
+            entry["last_modified"] = fetch.exchange.header("last-modified")
     else:
         entry["sha256"] = None
         entry["error"] = fetch.error

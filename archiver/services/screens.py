@@ -5,7 +5,8 @@ Steps:
 2. render it in the browser pool, every request through the outbound gate;
 3. if the platform page cannot be rendered, render Archiver's card of the captured data,
    marked ``archiver_card`` and with the reason kept on the check;
-4. store the PNG by its SHA-256 under the screenshots folder.
+4. store the PNG by its SHA-256 under the screenshots folder, and take its perceptual hash
+   (``archiver.perceptual``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
+from archiver import perceptual
 from archiver.browser import BrowserPool, CardData, ScreenshotFailed, Shot
 from archiver.domain import Live, PostRef
 from archiver.platforms import adapter_for
@@ -27,6 +29,7 @@ class Screenshot:
     shot: Shot
     sha256: str
     platform_error: str | None
+    phash: str | None = None
 
 
 def card_of(ref: PostRef, live: Live, captured_at: datetime, media: list[str]) -> CardData:
@@ -63,4 +66,5 @@ async def take(
         error = str(exc)
         shot = await browser.screenshot_card(card_of(ref, live, captured_at, media_sha256))  # 3
     stored = await asyncio.to_thread(store.put, shot.png)  # 4
-    return Screenshot(shot=shot, sha256=stored.sha256, platform_error=error)
+    phash = await asyncio.to_thread(perceptual.phash, shot.png)
+    return Screenshot(shot=shot, sha256=stored.sha256, platform_error=error, phash=phash)

@@ -82,6 +82,8 @@ def on_live(
                 diff.update(word_diff(latest.text, live.data.text).to_json())
             if verdict.platform_signal:
                 diff["platform_signal"] = verdict.platform_signal
+            if verdict.replaced:
+                diff["media"] = [found.to_json() for found in verdict.replaced]
             events.append(
                 _event(post, EventKind.EDITED, latest.id, snapshot.id, now, now, diff=diff)
             )

@@ -178,6 +178,7 @@ def _artifacts(snapshot: Snapshot) -> list[dict[str, str]]:
                 "note": f"{snapshot.screenshot_width}\u00d7{snapshot.screenshot_height} pixels"
                 if snapshot.screenshot_width
                 else "",
+                "phash": snapshot.screenshot_phash or "",
             }
         )
     for index, media in enumerate(snapshot.media, start=1):
@@ -188,6 +189,7 @@ def _artifacts(snapshot: Snapshot) -> list[dict[str, str]]:
                     "url": urls.snapshot_media(snapshot.id, str(media["sha256"])),
                     "sha256": str(media["sha256"]),
                     "note": str(media.get("url", "")),
+                    "phash": str(media.get("phash") or ""),
                 }
             )
     return found

@@ -98,6 +98,7 @@ def snapshot_out(snapshot: Snapshot, *, post: Post, base: str) -> SnapshotOut:
             browser_version=snapshot.browser_version,
             taken_at=snapshot.screenshot_taken_at,
             page_url=snapshot.screenshot_url,
+            phash=snapshot.screenshot_phash,
         )
         if snapshot.screenshot_sha256
         else None,

@@ -173,6 +173,7 @@ def attach_screenshot(
     taken_at: datetime | None,
     page_url: str | None,
     error: str | None,
+    phash: str | None = None,
 ) -> None:
     """Complete a snapshot with its screenshot (once: an existing one is never replaced) and
     note on the check why the platform's page was not used, if it was not."""
@@ -188,6 +189,7 @@ def attach_screenshot(
                 browser_version=browser_version,
                 screenshot_taken_at=taken_at,
                 screenshot_url=page_url,
+                screenshot_phash=phash,
             )
         )
     if error is not None:
