@@ -63,3 +63,36 @@ def next_regular(
     due = next_scheduled(anchor, offsets, now)
     previous = max((anchor + o for o in offsets if anchor + o < due), default=anchor)
     return due + jitter(post_id, due - previous)
+
+
+class Holds:
+    """Remote services held back after failures, one back-off each, so that an outage or a
+    rate limit costs one request per back-off rather than one per queued request: after a
+    failed attempt that reached the service, ``after_failure`` of its failures in a row (or
+    later, when it asked); after one the outbound gate did not send (the service had asked
+    us to wait), until then. A success starts its count again."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, datetime] = {}  # service → when it may be asked again
+        self._failures: dict[str, int] = {}  # service → failed attempts in a row
+
+    def holding(self, service: str, now: datetime) -> bool:
+        """Whether ``service`` is still being left alone at ``now``."""
+        until = self._until.get(service)
+        return until is not None and until > now
+
+    def failed(
+        self, service: str, now: datetime, *, retry_after: datetime | None = None, sent: bool = True
+    ) -> datetime:
+        """Note a failed attempt; when ``service`` may be asked again."""
+        if sent:
+            self._failures[service] = self._failures.get(service, 0) + 1
+            until = after_failure(now, self._failures[service], retry_after)
+        else:
+            until = retry_after or after_failure(now, 1)
+        self._until[service] = until
+        return until
+
+    def succeeded(self, service: str) -> None:
+        """Note an attempt that worked: the next failure backs off from the start."""
+        self._failures.pop(service, None)

@@ -12,11 +12,17 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import SplitResult, urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from archiver.errors import ConfigError
 from archiver.units import Rate, parse_duration, parse_rate, parse_schedule, parse_size
+
+#: The services ``ARCHIVER_CORROBORATE`` may name: each is asked for a copy of its own of every
+#: new snapshot's post (``archiver.services.corroboration``).
+CORROBORATION_SERVICES = ("wayback",)
+#: Where the Internet Archive hands out the keys ``ARCHIVER_WAYBACK_KEYS`` holds.
+WAYBACK_KEYS_PAGE = "https://archive.org/account/s3.php"
 
 
 def _split_list(value: Any) -> Any:
@@ -34,6 +40,8 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         frozen=True,
+        # A value that fails is never repeated in an error: some are secrets.
+        hide_input_in_errors=True,
     )
 
     database_url: str = Field(
@@ -85,6 +93,12 @@ class Settings(BaseSettings):
     tsa_ca_file: Path | None = Field(
         None, description="PEM roots a TSA's signing certificate must chain to (else certifi's)"
     )
+    corroborate: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="services asked for an independent copy of each new snapshot's post"
+    )
+    wayback_keys: SecretStr | None = Field(
+        None, description="the Internet Archive's S3-style keys, ACCESS:SECRET (Save Page Now)"
+    )
 
     @field_validator("upstream_overrides", mode="before")
     @classmethod
@@ -121,7 +135,7 @@ class Settings(BaseSettings):
     def _parse_rate(cls, value: Any) -> Any:
         return parse_rate(value) if isinstance(value, str) else value
 
-    @field_validator("canary_urls", "tsa_urls", mode="before")
+    @field_validator("canary_urls", "tsa_urls", "corroborate", mode="before")
     @classmethod
     def _parse_list(cls, value: Any) -> Any:
         return _split_list(value)
@@ -134,6 +148,38 @@ class Settings(BaseSettings):
                 raise ValueError(f"{url!r} is not an http(s) URL like https://freetsa.org/tsr")
         return tuple(dict.fromkeys(value))
 
+    @field_validator("corroborate")
+    @classmethod
+    def _check_corroborate(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        wanted = tuple(dict.fromkeys(service.lower() for service in value))
+        for service in wanted:
+            if service not in CORROBORATION_SERVICES:
+                known = ", ".join(CORROBORATION_SERVICES)
+                raise ValueError(f"{service!r} is not a corroboration service; use {known}")
+        return wanted
+
+    @field_validator("wayback_keys")
+    @classmethod
+    def _check_wayback_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        access, sep, secret = value.get_secret_value().partition(":")
+        if not sep or not access or not secret or ":" in secret or _has_space(access + secret):
+            raise ValueError(
+                "it must be ACCESS:SECRET, the Internet Archive's two S3-style keys "
+                f"({WAYBACK_KEYS_PAGE}) joined by a colon"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _wayback_needs_keys(self) -> Settings:
+        if "wayback" in self.corroborate and self.wayback_keys is None:
+            raise ValueError(
+                "ARCHIVER_CORROBORATE=wayback needs ARCHIVER_WAYBACK_KEYS: the Internet "
+                f"Archive's S3-style keys as ACCESS:SECRET, from {WAYBACK_KEYS_PAGE}"
+            )
+        return self
+
     @field_validator(
         "chromium",
         "tsa_ca_file",
@@ -142,6 +188,7 @@ class Settings(BaseSettings):
         "s3_region",
         "s3_access_key_id",
         "s3_secret_access_key",
+        "wayback_keys",
         mode="before",
     )
     @classmethod
@@ -211,9 +258,13 @@ def _split_http(text: str) -> SplitResult | None:
     return parts
 
 
+def _has_space(text: str) -> bool:
+    return any(char.isspace() for char in text)
+
+
 def _is_http_url(text: str) -> bool:
     """An ``http``/``https`` URL (see ``_split_http``) without spaces."""
-    return _split_http(text) is not None and not any(char.isspace() for char in text)
+    return _split_http(text) is not None and not _has_space(text)
 
 
 def _is_origin(text: str) -> bool:
@@ -228,8 +279,10 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = "ARCHIVER_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
         message = str(first["msg"]).removeprefix("Value error, ")
+        if not first["loc"]:  # settings that do not fit together: the message names them
+            raise ConfigError(f"{message}.") from exc
+        name = "ARCHIVER_" + str(first["loc"][0]).upper()
         raise ConfigError(f"{name} is not valid: {message}") from exc
 
 

@@ -1,6 +1,7 @@
 """The capture worker: APScheduler interval jobs that drain due posts from the database, send
 the webhook deliveries that are due and, with ``ARCHIVER_TSA_URLS``, request the snapshots'
-trusted timestamps (``archiver.services.timestamps``).
+trusted timestamps (``archiver.services.timestamps``) and, with ``ARCHIVER_CORROBORATE``, their
+independent copies (``archiver.services.corroboration``).
 
 The database holds what is due (``posts.next_check_at``) and who holds it (``lease_until``);
 APScheduler only wakes the drain every ``poll`` seconds, so nothing is lost when the process
@@ -38,9 +39,10 @@ from archiver.db.session import (
     transaction,
 )
 from archiver.egress import Egress
-from archiver.services import timestamps, webhooks
+from archiver.services import timestamps, wayback, webhooks
 from archiver.services.canaries import Canaries
 from archiver.services.capture import CaptureDeps, CheckSummary, observe
+from archiver.services.corroboration import Corroborator
 from archiver.services.tsa import trusted_roots
 from archiver.storage import open_stores
 
@@ -98,6 +100,17 @@ class Worker:
             if settings.tsa_urls
             else None
         )
+        # Independent copies of new snapshots' posts (ARCHIVER_CORROBORATE=wayback).
+        self.corroborator = (
+            Corroborator(
+                keys=settings.wayback_keys,
+                sessions=self.sessions,
+                sender=self.egress,
+                write_lock=self.deps.write_lock,
+            )
+            if wayback.SERVICE in settings.corroborate and settings.wayback_keys is not None
+            else None
+        )
         self._next_sweep: datetime | None = None  # when to queue missing timestamps again
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.completed = 0
@@ -111,8 +124,13 @@ class Worker:
         return bool(self.scheduler.running)
 
     def start(self) -> None:
-        """Start draining (and delivering, and stamping) every ``poll_seconds``, and at once."""
-        jobs = [self.deliver, self.stamp] if self.stamper is not None else [self.deliver]
+        """Start draining (and delivering, stamping, corroborating) every ``poll_seconds``, and
+        at once."""
+        jobs = [
+            self.deliver,
+            *([self.stamp] if self.stamper is not None else []),
+            *([self.corroborate] if self.corroborator is not None else []),
+        ]
         for job in [*jobs, self.drain]:
             self.scheduler.add_job(
                 job,
@@ -200,6 +218,17 @@ class Worker:
             return await self.stamper.stamp_due(self.clock())
         except UNAVAILABLE as exc:
             self._unavailable("timestamps", exc)
+            return 0
+
+    async def corroborate(self) -> int:
+        """Ask for the independent copies that are due, or how they are going; how many were
+        made or refused."""
+        if self.corroborator is None:
+            return 0
+        try:
+            return await self.corroborator.corroborate_due(self.clock())
+        except UNAVAILABLE as exc:
+            self._unavailable("corroborations", exc)
             return 0
 
     async def drain(self) -> int:

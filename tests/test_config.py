@@ -52,6 +52,9 @@ EXTRA_NAMES = [
     # Perceptual hashes: photos asked for again on re-checks, and how near is one picture.
     "ARCHIVER_MEDIA_RECHECK",
     "ARCHIVER_PHASH_MAX_DISTANCE",
+    # Independent copies by the Internet Archive's Save Page Now (issue 11).
+    "ARCHIVER_CORROBORATE",
+    "ARCHIVER_WAYBACK_KEYS",
 ]
 
 OVERRIDES = (
@@ -134,7 +137,11 @@ NON_DEFAULTS: list[tuple[str, str, str, Any]] = [
         "tsa_ca_file",
         Path("/etc/archiver/tsa-roots.pem"),
     ),
+    ("ARCHIVER_CORROBORATE", " Wayback ", "corroborate", ("wayback",)),
+    ("ARCHIVER_WAYBACK_KEYS", "k3yacc3ss:s3cr3t", "wayback_keys", SecretStr("k3yacc3ss:s3cr3t")),
 ]
+#: Variables that need another one set beside them to be valid.
+COMPANIONS = {"ARCHIVER_CORROBORATE": ("ARCHIVER_WAYBACK_KEYS", "k3yacc3ss:s3cr3t")}
 
 
 @pytest.fixture(autouse=True)
@@ -200,6 +207,8 @@ def test_each_variable_is_read(
     """A non-default value in an ARCHIVER_* variable arrives parsed in its setting."""
     assert getattr(load_settings(), attribute) != expected
     monkeypatch.setenv(variable, raw)
+    if variable in COMPANIONS:
+        monkeypatch.setenv(*COMPANIONS[variable])
     assert getattr(load_settings(), attribute) == expected
 
 
@@ -340,6 +349,8 @@ def test_importing_config_reads_no_environment(monkeypatch: pytest.MonkeyPatch) 
         ("ARCHIVER_WRITE_RATE_LIMIT", "lots"),
         ("ARCHIVER_WRITE_RATE_LIMIT", "10/fortnight"),
         ("ARCHIVER_WRITE_RATE_LIMIT", "-5/min"),
+        ("ARCHIVER_CORROBORATE", "archive.today"),
+        ("ARCHIVER_WAYBACK_KEYS", "only-one-key"),
     ],
 )
 def test_bad_value_raises_config_error_naming_the_variable(

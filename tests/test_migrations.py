@@ -85,8 +85,8 @@ def test_migrations_ship_inside_the_package_or_beside_it() -> None:
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 #: One word per batch, found only in that batch's snapshot text.
 WORDS = ("alder", "birch", "cedar", "damson", "elder", "juniper", "larch", "maple", "rowan",
-         "spruce", "tamarack", "walnut", "yew", "zelkova", "hazel", "linden",
-         "aspen", "beech", "cypress", "holly", "poplar", "willow")  # fmt: skip
+         "spruce", "tamarack", "walnut", "yew", "zelkova", "hazel", "linden", "aspen", "beech",
+         "cypress", "olive", "poplar", "sequoia", "willow", "acacia")  # fmt: skip
 
 
 def revisions(engine: Engine) -> list[str]:
@@ -191,6 +191,25 @@ def batch_rows(n: int) -> dict[str, list[dict[str, Any]]]:
             "manifest_sha256": None, "token_sha256": None, "chain_sha256": None,
             "gen_time": None, "serial_number": None, "policy": None, "signer": None,
             "verified": None, "verify_error": None,
+        }],
+        "snapshot_corroborations": [{
+            "id": new_id(), "snapshot_id": first, "service": "wayback",
+            "url": f"https://x.com/councilwatch/status/{1785 + n}", "status": "success",
+            "requested_at": at, "next_attempt_at": None, "attempts": 1,
+            "last_attempt_at": at + timedelta(seconds=40), "last_error": None,
+            "submitted_at": at + timedelta(seconds=1), "job_id": f"spn2-{n:040x}",
+            "status_ext": None, "message": None,
+            "archived_url": f"https://web.archive.org/web/20240501120001/https://x.com/c/{n}",
+            "archived_at": at + timedelta(seconds=1),
+            "answer": '{"status":"success","timestamp":"20240501120001"}',
+        }, {
+            "id": new_id(), "snapshot_id": second, "service": "wayback",
+            "url": f"https://x.com/councilwatch/status/{1785 + n}", "status": "error",
+            "requested_at": at, "next_attempt_at": None, "attempts": 2, "last_attempt_at": at,
+            "last_error": "the Internet Archive answered 503 Service Unavailable",
+            "submitted_at": None, "job_id": None, "status_ext": "error:too-many-daily-captures",
+            "message": "This URL has been already captured 10 times today.",
+            "archived_url": None, "archived_at": None, "answer": None,
         }],
     }  # fmt: skip
 

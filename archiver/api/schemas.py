@@ -191,6 +191,34 @@ class TimestampOut(BaseModel):
     next_attempt_at: Timestamp | None
 
 
+class CorroborationOut(BaseModel):
+    """An independent copy of the snapshot's post, made by another archive at our request."""
+
+    id: str
+    service: str = Field(description='the archive asked: "wayback" (the Wayback Machine)')
+    status: str = Field(
+        description='"pending" (asked for, or being made), "success" (made) or "error" '
+        "(refused, or given up)"
+    )
+    url: str | None = Field(description="the copy's address (the Wayback Machine's), once made")
+    archived_at: Timestamp | None = Field(
+        description="when the archive captured it, by the archive's own clock"
+    )
+    original_url: str = Field(description="the URL the archive was asked to copy")
+    requested_at: Timestamp
+    submitted_at: Timestamp | None = Field(description="when the archive accepted the request")
+    job_id: str | None = Field(description="the archive's name for the capture job")
+    error: str | None = Field(
+        description="why it ended in error, or (while pending) why the last attempt failed"
+    )
+    status_ext: str | None = Field(description="the archive's code for an error (error:…)")
+    answer: str | None = Field(
+        description="the archive's last answer about it, exactly as received (SPN2's JSON)"
+    )
+    attempts: int
+    next_attempt_at: Timestamp | None
+
+
 class SnapshotOut(BaseModel):
     """One immutable capture of a post (SPEC §5)."""
 
@@ -215,6 +243,7 @@ class SnapshotOut(BaseModel):
     extra: dict[str, Any]
     citation: CitationOut
     timestamps: list[TimestampOut]
+    corroborations: list[CorroborationOut]
 
 
 class CheckOut(BaseModel):

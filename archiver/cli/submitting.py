@@ -86,5 +86,7 @@ async def capture_now(settings: Settings, post_ids: list[str]) -> None:
             )  # fmt: skip
         if worker.stamper is not None:  # one round: the TSAs' answers, or a retry later
             await worker.stamper.stamp_due(utc_now())
+        if worker.corroborator is not None:  # one round: the copies asked for (a worker polls)
+            await worker.corroborator.corroborate_due(utc_now())
     finally:
         await worker.stop()

@@ -183,26 +183,54 @@ class Snapshot(Base):
     timestamps: Mapped[list[SnapshotTimestamp]] = relationship(
         viewonly=True, order_by="SnapshotTimestamp.requested_at, SnapshotTimestamp.id"
     )
+    # Its independent copies by other archives, oldest request first (loaded when asked for).
+    corroborations: Mapped[list[SnapshotCorroboration]] = relationship(
+        viewonly=True, order_by="SnapshotCorroboration.requested_at, SnapshotCorroboration.id"
+    )
 
 
-class SnapshotTimestamp(Base):
-    """An RFC 3161 timestamp of a snapshot's manifest by one Time-Stamp Authority, or the
-    request for one still to be made: ``next_attempt_at`` is the queue (set while pending,
-    cleared once the token is stored). The manifest, the TSA's reply (the token) and the
-    certificate chain are blobs named by their SHA-256."""
+class SnapshotRequest:
+    """The columns of a request about a snapshot that the worker makes apart from its capture
+    (a trusted timestamp, an independent copy): ``next_attempt_at`` is the queue, set while
+    the request is due and cleared once it is done; failed attempts are counted, with the
+    last one's reason."""
 
-    __tablename__ = "snapshot_timestamps"
-
-    id: Mapped[str] = _id_column()
     snapshot_id: Mapped[str] = mapped_column(
         ForeignKey("snapshots.id", ondelete="CASCADE"), index=True
     )
-    tsa_url: Mapped[str] = mapped_column(Text)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    def attempted(
+        self,
+        now: datetime,
+        *,
+        error: str | None = None,
+        due: datetime | None = None,
+        sent: bool = True,
+    ) -> None:
+        """Record an attempt made at ``now`` (``sent``: it reached the service; else the
+        outbound gate held it back): its failure, if it failed, and when the request is due
+        again (``None``: it is done)."""
+        if sent:
+            self.attempts += 1
+            self.last_attempt_at = now
+        self.last_error = error
+        self.next_attempt_at = due
+
+
+class SnapshotTimestamp(SnapshotRequest, Base):
+    """An RFC 3161 timestamp of a snapshot's manifest by one Time-Stamp Authority, or the
+    request for one still to be made (pending until the token is stored). The manifest, the
+    TSA's reply (the token) and the certificate chain are blobs named by their SHA-256."""
+
+    __tablename__ = "snapshot_timestamps"
+
+    id: Mapped[str] = _id_column()
+    tsa_url: Mapped[str] = mapped_column(Text)
     manifest_sha256: Mapped[str | None] = mapped_column(String(64))
     token_sha256: Mapped[str | None] = mapped_column(String(64))
     chain_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -214,6 +242,43 @@ class SnapshotTimestamp(Base):
     signer: Mapped[str | None] = mapped_column(Text)
     verified: Mapped[bool | None] = mapped_column(Boolean)
     verify_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CorroborationStatus(StrEnum):
+    """Where an independent copy stands: asked for (or being made), made, or refused."""
+
+    PENDING = "pending"
+    SUCCESS = "success"
+    ERROR = "error"
+
+
+class SnapshotCorroboration(SnapshotRequest, Base):
+    """An independent copy of a snapshot's post made by another archive at our request (the
+    Internet Archive's Save Page Now: ``service`` ``wayback``), or the request for one. While
+    ``pending`` the queue holds it: first to be asked for (no ``job_id`` yet), then to be
+    polled; it ends ``success`` with the copy's address and the time the archive gives it, or
+    ``error`` with the archive's reason (``status_ext``, ``message``) or ours."""
+
+    __tablename__ = "snapshot_corroborations"
+
+    id: Mapped[str] = _id_column()
+    service: Mapped[str] = mapped_column(String(16))
+    # The URL the archive was asked to copy: the post's canonical URL.
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[CorroborationStatus] = mapped_column(
+        StrEnumType(CorroborationStatus), default=CorroborationStatus.PENDING
+    )
+    # When the archive accepted the request, and its name for the job.
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    job_id: Mapped[str | None] = mapped_column(String(200))
+    # Why it ended in error: the archive's code (``error:not-found``) and words, or ours.
+    status_ext: Mapped[str | None] = mapped_column(String(100))
+    message: Mapped[str | None] = mapped_column(Text)
+    # The copy: its address, and when the archive says it captured it (its own clock).
+    archived_url: Mapped[str | None] = mapped_column(Text)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The archive's last answer about the job, exactly as received (its JSON).
+    answer: Mapped[str | None] = mapped_column(Text)
 
 
 class Check(Base):

@@ -1,9 +1,10 @@
 """A local emulator of the social platforms Archiver reads: a real HTTP server on loopback that
 speaks each platform's wire format (X syndication, oEmbed and embed; the Mastodon API for
 mastodon.social and Truth Social; the Bluesky AppView and embed service; Reddit, Telegram,
-Threads and YouTube; a news site and a web publication with oEmbed; their media CDNs) and
-can be told, through a control API or ``EmulatorServer.world``, to edit, delete, suspend,
-protect, withhold, rate-limit, fail or hang.
+Threads and YouTube; a news site and a web publication with oEmbed; their media CDNs; the
+Internet Archive's Save Page Now and Wayback Machine, for corroboration) and can be told,
+through a control API or ``EmulatorServer.world``, to edit, delete, suspend, protect,
+withhold, rate-limit, fail or hang.
 
 One local port per emulated origin: the service reaches it through
 ``ARCHIVER_UPSTREAM_OVERRIDES`` (``EmulatorServer.overrides``). Test and development tooling

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from archiver.emulator import wayback
 from archiver.emulator.server import EmulatorServer
 
 
@@ -50,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(f"ARCHIVER_UPSTREAM_OVERRIDES={server.overrides}")
     print(f"control API: {server.control_url}/control")
+    print(f"Save Page Now stand-in: ARCHIVER_WAYBACK_KEYS={wayback.KEYS}")
     if args.seed_demo:
         for name, info in server.world.seed_demo().items():
             print(f"  {name:<22} {info.url}")

@@ -23,6 +23,7 @@ from archiver.emulator import (
     reddit,
     telegram,
     threads,
+    wayback,
     web,
     x,
     x_embed,
@@ -58,6 +59,7 @@ HANDLERS: Final[dict[str, Handler]] = {
     "news": news.handle,
     "web": web.handle,
     "web-oembed": web.handle_oembed,
+    "wayback": wayback.handle,
     "control": control.handle,
 }
 PostKey = Callable[[Request, Ctx], "tuple[str, str] | None"]

@@ -34,6 +34,7 @@ FAMILIES: Final = {
     "media": "media",
     "web": "web",
     "web-oembed": "web",
+    "wayback": "wayback",
     "control": "control",
 }
 
@@ -53,7 +54,7 @@ class Origin:
     @property
     def family(self) -> str:
         """``x``, ``mastodon``, ``bluesky``, ``reddit``, ``telegram``, ``threads``,
-        ``meta-graph``, ``youtube``, ``web``, ``media`` or ``control``."""
+        ``meta-graph``, ``youtube``, ``web``, ``media``, ``wayback`` or ``control``."""
         return FAMILIES[self.kind]
 
 
@@ -91,6 +92,7 @@ DEFAULT_ORIGINS: Final = (
     Origin("https://www.riverside-dispatch.example", "web"),
     Origin("https://embed.riverside-dispatch.example", "web-oembed"),
     Origin("https://cdn.riverside-dispatch.example", "media"),
+    Origin("https://web.archive.org", "wayback"),
 )
 
 

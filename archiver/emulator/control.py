@@ -30,8 +30,22 @@ Routes (all under ``/control``)::
     GET    /control/requests?origin=                  requests received, oldest first
     DELETE /control/requests                          forget them
     POST   /control/settings                          {strict_x_token?}
+    GET    /control/wayback                           the Save Page Now stand-in: its keys, the
+                                                      saves it took (with their forms), its jobs
+    POST   /control/wayback                           {keys?, pending_polls?}: accept these keys
+                                                      (access:secret); new jobs answer pending
+                                                      for that many polls before success
+    POST   /control/wayback/failures                  {status_ext, message?, count?, at?}: the
+                                                      next count saves (at "save", the default)
+                                                      or jobs (at "status") fail with SPN2's
+                                                      error:… code and message
+    DELETE /control/wayback/failures                  saves and jobs succeed again
     POST   /control/seed-demo                         demo posts, by name
     POST   /control/reset                             empty world
+
+The Wayback Machine's 429 and 503 answers are failure modes of its origin, like any other:
+``POST /control/failures {"mode": "rate_limit", "origin": "https://web.archive.org",
+"retry_after_seconds": 600}`` or ``{"mode": "error", "status": 503, …}``.
 """
 
 from __future__ import annotations
@@ -116,6 +130,21 @@ async def _route(request: Request, ctx: Ctx, body: dict[str, Any]) -> Response:
         if "strict_x_token" in body:
             world.strict_x_token = bool(body["strict_x_token"])
         return json_response({"strict_x_token": world.strict_x_token})
+    if path == "/control/wayback":
+        if method == "POST":
+            world.wayback.configure(keys=body.get("keys"), pending_polls=body.get("pending_polls"))
+        return json_response(world.wayback.as_dict())
+    if path == "/control/wayback/failures":
+        if method == "DELETE":
+            world.wayback.clear_failures()
+            return json_response({"ok": True})
+        planned = world.wayback.add_failure(
+            str(body["status_ext"]),
+            body.get("message"),
+            count=int(body.get("count", 1)),
+            at=str(body.get("at", "save")),
+        )
+        return json_response(asdict(planned), 201)
     if path == "/control/requests":
         if method == "DELETE":
             world.clear_requests()

@@ -2,8 +2,8 @@
 
 * ``rate_limit``: 429 with the family's body and rate-limit headers (X ``x-rate-limit-*``
   epoch; Mastodon ``X-RateLimit-*`` with an ISO reset; Bluesky ``RateLimit-*`` epoch; Reddit
-  ``x-ratelimit-*`` with the reset in seconds; Telegram, Threads and web pages
-  ``Retry-After``; Meta's Graph API its throttling error, code 4, without a time).
+  ``x-ratelimit-*`` with the reset in seconds; Telegram, Threads, web pages and the Wayback
+  Machine ``Retry-After``; Meta's Graph API its throttling error, code 4, without a time).
 * ``error``: the given 4xx/5xx status (500 and 503 with the family's JSON; others an HTML
   gateway page; a 429 this way is a proxy's, with ``Retry-After: retry_after_seconds``).
 * ``auth_required``: Mastodon 401 ``This API requires an authenticated user`` (web pages
@@ -91,7 +91,7 @@ def rate_limited(family: str, retry_after: int) -> Response:
             "x-ratelimit-reset": str(retry_after),
         }
         return json_response({"message": "Too Many Requests", "error": 429}, 429, headers)
-    if family == "telegram":
+    if family in ("telegram", "wayback"):
         response = text("Too Many Requests: retry later", 429)
         response.headers["Retry-After"] = str(retry_after)
         return response

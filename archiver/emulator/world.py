@@ -25,6 +25,7 @@ from archiver.emulator.model import (
 )
 from archiver.emulator.news import NEWS_ORIGIN
 from archiver.emulator.text import bsky_text
+from archiver.emulator.wayback import Wayback
 
 _RKEY = re.compile(r"[A-Za-z0-9._:~-]{1,512}")
 _BASE36 = re.compile(r"[0-9a-z]{1,13}")
@@ -53,6 +54,8 @@ class World(Accounts):
             self._failures = []
             self._requests = deque(maxlen=5000)
             self._articles: dict[str, tuple[bytes, str]] = {}
+            #: The Internet Archive's Save Page Now and Wayback Machine.
+            self.wayback = Wayback()
 
     def _next(self) -> int:
         self._sequence += 1

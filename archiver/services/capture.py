@@ -13,7 +13,10 @@ Steps (each one call):
    record the check, and what it means (``archiver.services.watch``): a first or changed
    snapshot, ``edited``/``restored`` events, a suspected or confirmed disappearance;
 6. move the post's state on: live, suspected or confirmed gone, or back-off after a failure;
-7. schedule the next observation and release the lease;
+7. schedule the next observation and release the lease; for a new snapshot, once it is
+   committed, queue its independent copies by each ``ARCHIVER_CORROBORATE`` service
+   (``archiver.services.corroboration``: the worker asks for them, apart from the capture,
+   and the sooner the closer to ours);
 8. for a new snapshot, take its screenshot and attach it (the data is on record before the
    browser queue is joined, so a slow screenshot never delays the evidence itself). When it
    cannot be taken or stored (no browser, disk full), the check says why; a later live
@@ -43,6 +46,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from playwright.async_api import Error as PlaywrightError
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,7 +73,16 @@ from archiver.errors import ArchiverError
 from archiver.ids import new_id
 from archiver.platforms import adapter_for, match_url
 from archiver.platforms.base import Fetcher
-from archiver.services import evidence, pictures, quotes, screens, timestamps, watch, webhooks
+from archiver.services import (
+    corroboration,
+    evidence,
+    pictures,
+    quotes,
+    screens,
+    timestamps,
+    watch,
+    webhooks,
+)
 from archiver.services.canaries import Canaries
 from archiver.storage import BlobStore
 
@@ -188,6 +201,7 @@ async def observe(
     if summary.snapshot_id is not None:
         telemetry.record_capture(ref.platform)
     if isinstance(observation, Live) and summary.snapshot_id is not None:
+        await _request_corroboration(deps, summary.snapshot_id, post.canonical_url)  # 7
         media = [entry["sha256"] for entry in stored.media if entry.get("sha256")]
         await _screenshot(deps, ref, observation, media, summary.snapshot_id, summary.check_id)
         await _request_timestamps(deps, summary.snapshot_id)  # 9
@@ -236,17 +250,40 @@ async def _screenshot(
 async def _request_timestamps(deps: CaptureDeps, snapshot_id: str) -> None:
     """Queue the snapshot's trusted timestamps (the worker requests them; a TSA never holds
     up or fails a capture)."""
-    if not deps.settings.tsa_urls:
-        return
-
-    def queue() -> None:
-        with deps.write_lock, deps.sessions() as session, session.begin():
-            timestamps.request(
-                session=session,
+    if deps.settings.tsa_urls:
+        await _queue(
+            deps,
+            partial(
+                timestamps.request,
                 snapshot_id=snapshot_id,
                 tsa_urls=deps.settings.tsa_urls,
                 now=deps.clock(),
-            )
+            ),
+        )
+
+
+async def _request_corroboration(deps: CaptureDeps, snapshot_id: str, url: str) -> None:
+    """Queue the snapshot's independent copies (the worker asks for them; an archive never
+    holds up or fails a capture)."""
+    if deps.settings.corroborate:
+        await _queue(
+            deps,
+            partial(
+                corroboration.request,
+                snapshot_id=snapshot_id,
+                url=url,
+                services=deps.settings.corroborate,
+                now=deps.clock(),
+            ),
+        )
+
+
+async def _queue(deps: CaptureDeps, request: Callable[..., int]) -> None:
+    """Run ``request(session=…)``, queueing work for the worker, in a transaction of its own."""
+
+    def queue() -> None:
+        with deps.write_lock, deps.sessions() as session, session.begin():
+            request(session=session)
 
     await asyncio.to_thread(queue)
 

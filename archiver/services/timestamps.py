@@ -39,7 +39,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session, sessionmaker
 
 from archiver import tsp
-from archiver.cadence import after_failure
+from archiver.cadence import Holds
 from archiver.db import repository
 from archiver.db.models import SnapshotTimestamp
 from archiver.services import manifest
@@ -114,8 +114,7 @@ class Stamper:
         self.sender = sender
         self.roots = list(roots)
         self.write_lock = write_lock or nullcontext()
-        self.paused: dict[str, datetime] = {}  # TSA → when it may be asked again
-        self._failures: dict[str, int] = {}  # TSA → failed attempts in a row
+        self.holds = Holds()  # the TSAs left alone for a while after failing
 
     def request_missing(self, now: datetime) -> int:
         """Queue a timestamp of every snapshot captured more than ``SETTLE`` ago that lacks
@@ -142,8 +141,7 @@ class Stamper:
         return sum(done)
 
     async def _round(self, url: str, now: datetime) -> int:
-        paused = self.paused.get(url)
-        if paused is not None and paused > now:
+        if self.holds.holding(url, now):
             return 0
         jobs = await asyncio.to_thread(self._claim, url, now)
         for index, job in enumerate(jobs):
@@ -153,7 +151,7 @@ class Stamper:
                 waiting = [later.timestamp_id for later in jobs[index + 1 :]]
                 await asyncio.to_thread(self._failed, url, job, failure, waiting, now)
                 return index
-            self._failures[url] = 0
+            self.holds.succeeded(url)
             await asyncio.to_thread(self._stored, job, stamp, now)
         return len(jobs)
 
@@ -193,26 +191,14 @@ class Stamper:
             row.signer = signer.subject.rfc4514_string() if signer is not None else None
             row.verified = stamp.verdict.verified
             row.verify_error = stamp.verdict.problem
-            row.attempts += 1
-            row.last_attempt_at = now
-            row.last_error = None
-            row.next_attempt_at = None
+            row.attempted(now)
 
     def _failed(
         self, url: str, job: _Job, failure: TsaFailure, waiting: list[str], now: datetime
     ) -> None:
-        if failure.sent:
-            self._failures[url] = self._failures.get(url, 0) + 1
-            until = after_failure(now, self._failures[url], failure.retry_after)
-        else:
-            until = failure.retry_after or after_failure(now, 1)
-        self.paused[url] = until
+        until = self.holds.failed(url, now, retry_after=failure.retry_after, sent=failure.sent)
         with self.write_lock, self.sessions() as session, session.begin():
             row = repository.get_timestamp(session=session, timestamp_id=job.timestamp_id)
             if row is not None:
-                row.last_error = str(failure)
-                row.next_attempt_at = until
-                if failure.sent:
-                    row.attempts += 1
-                    row.last_attempt_at = now
+                row.attempted(now, error=str(failure), due=until, sent=failure.sent)
             repository.release_timestamps(session=session, timestamp_ids=waiting, due=until)

@@ -21,7 +21,7 @@ from archiver import urls
 from archiver.api import limits
 from archiver.api.deps import NowDep, SessionDep, WriteSessionDep
 from archiver.api.rendering import base_url, render
-from archiver.api.routes.snapshots import timestamp_out
+from archiver.api.routes.snapshots import corroboration_out, timestamp_out
 from archiver.db.models import Snapshot
 from archiver.domain import EventKind, PostStatus
 from archiver.errors import ApiError, NotFound, PayloadTooLarge, UnprocessableContent
@@ -210,6 +210,7 @@ def snapshot_page(snapshot_id: str, request: Request, session: SessionDep) -> HT
         robust_link=Markup(cited.robust_link_html),  # noqa: S704 -- built escaped
         oembed_url=oembed, artifacts=_artifacts(page.snapshot),
         timestamps=[timestamp_out(stamp) for stamp in page.snapshot.timestamps],
+        corroborations=[corroboration_out(row) for row in page.snapshot.corroborations],
     )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from archiver.api.schemas import (
     CheckOut,
     CheckQueued,
     CitationOut,
+    CorroborationOut,
     MediaOut,
     RawRef,
     ScreenshotOut,
@@ -28,8 +29,8 @@ from archiver.api.schemas import (
     TimestampFiles,
     TimestampOut,
 )
-from archiver.db.models import Check, Post, Snapshot, SnapshotTimestamp
-from archiver.services import citation, posts, snapshots, timestamps
+from archiver.db.models import Check, Post, Snapshot, SnapshotCorroboration, SnapshotTimestamp
+from archiver.services import citation, corroboration, posts, snapshots, timestamps
 from archiver.storage import BlobStore, sha256_hex
 
 router = APIRouter(prefix=urls.API, tags=["snapshots"])
@@ -115,6 +116,7 @@ def snapshot_out(snapshot: Snapshot, *, post: Post, base: str) -> SnapshotOut:
             chicago=cited.chicago,
         ),
         timestamps=[timestamp_out(stamp) for stamp in snapshot.timestamps],
+        corroborations=[corroboration_out(row) for row in snapshot.corroborations],
     )
 
 
@@ -142,6 +144,26 @@ def timestamp_out(stamp: SnapshotTimestamp) -> TimestampOut:
         attempts=stamp.attempts,
         last_error=stamp.last_error,
         next_attempt_at=stamp.next_attempt_at,
+    )
+
+
+def corroboration_out(row: SnapshotCorroboration) -> CorroborationOut:
+    """The API shape of an independent copy (never the keys it was asked for with)."""
+    return CorroborationOut(
+        id=row.id,
+        service=row.service,
+        status=row.status.value,
+        url=row.archived_url,
+        archived_at=row.archived_at,
+        original_url=row.url,
+        requested_at=row.requested_at,
+        submitted_at=row.submitted_at,
+        job_id=row.job_id,
+        error=corroboration.error_of(row),
+        status_ext=row.status_ext,
+        answer=row.answer,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
     )
 
 

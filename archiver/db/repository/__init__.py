@@ -29,6 +29,12 @@ from archiver.db.repository.artifacts import (
     export_post_ids,
     snapshot_artifact_rows,
 )
+from archiver.db.repository.corroborations import (
+    claim_due_corroborations,
+    get_corroboration,
+    release_corroborations,
+    request_corroborations,
+)
 from archiver.db.repository.events import (
     add_event,
     list_events,
@@ -123,6 +129,7 @@ __all__ = [
     "attach_screenshot",
     "check_warc_rows",
     "checks_of_post",
+    "claim_due_corroborations",
     "claim_due_deliveries",
     "claim_due_posts",
     "claim_due_timestamps",
@@ -136,6 +143,7 @@ __all__ = [
     "find_posts",
     "first_check_since",
     "get_article",
+    "get_corroboration",
     "get_post",
     "get_quote",
     "get_snapshot",
@@ -168,9 +176,11 @@ __all__ = [
     "quotes_of_post",
     "recent_checks",
     "record_plain_check",
+    "release_corroborations",
     "release_lease",
     "release_timestamps",
     "request_check",
+    "request_corroborations",
     "request_missing_timestamps",
     "request_timestamps",
     "revoke_api_key",

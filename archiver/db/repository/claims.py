@@ -1,7 +1,9 @@
-"""Claiming rows of a due queue (``next_attempt_at``): webhook deliveries and timestamps."""
+"""Claiming rows of a due queue (``next_attempt_at``): webhook deliveries, timestamps and
+corroborations."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,3 +26,10 @@ def hold_due(*, session: Session, model: Any, due: Select[str], hold_until: date
     if ids:
         session.execute(update(model).where(model.id.in_(ids)).values(next_attempt_at=hold_until))
     return ids
+
+
+def release_held(*, session: Session, model: Any, ids: Sequence[str], due: datetime) -> None:
+    """Give claimed rows of ``model``'s queue back, due at ``due`` (nothing was done with
+    them)."""
+    if ids:
+        session.execute(update(model).where(model.id.in_(list(ids))).values(next_attempt_at=due))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
 from archiver.db.models import Post, Snapshot, SnapshotTimestamp
 from archiver.db.repository.artifacts import BATCH
-from archiver.db.repository.claims import hold_due
+from archiver.db.repository.claims import hold_due, release_held
 from archiver.ids import new_id
 
 
@@ -95,12 +95,7 @@ def claim_due_timestamps(
 
 def release_timestamps(*, session: Session, timestamp_ids: Sequence[str], due: datetime) -> None:
     """Give claimed timestamps back to the queue, due at ``due`` (no attempt was made)."""
-    if timestamp_ids:
-        session.execute(
-            update(SnapshotTimestamp)
-            .where(SnapshotTimestamp.id.in_(list(timestamp_ids)))
-            .values(next_attempt_at=due)
-        )
+    release_held(session=session, model=SnapshotTimestamp, ids=timestamp_ids, due=due)
 
 
 def timestamp_context(
