@@ -96,6 +96,15 @@ HTTP_DURATION: Final = Histogram(
     buckets=_REQUEST_BUCKETS,
     registry=None,
 )
+THIRD_PARTY: Final = Counter(
+    "archiver_third_party_requests",
+    "Requests to third parties for evidence, by service (tsa: an RFC 3161 timestamp; wayback: "
+    "a Save Page Now copy) and result: done (a timestamp stored, a copy made), refused (the "
+    "service said no: the request ended in error), pending (a copy not made yet), retried "
+    "(unreachable, 429, 5xx: asked again after back-off).",
+    ["service", "result"],
+    registry=None,
+)
 BUILD: Final = Info("archiver_build", "The running Archiver.", registry=None)
 BUILD.info({"version": archiver.__version__})
 
@@ -104,6 +113,7 @@ _INSTRUMENTS: Final[tuple[Collector, ...]] = (
     CHECKS,
     CAPTURES,
     SCREENSHOTS,
+    THIRD_PARTY,
     CHECK_DURATION,
     UPSTREAM_DURATION,
     HTTP_REQUESTS,
@@ -179,6 +189,12 @@ def record_screenshot(result: str) -> None:
     if bound is None:
         bound = _screenshots[result] = SCREENSHOTS.labels(result)
     bound.inc()
+
+
+def record_third_party(service: str, result: str) -> None:
+    """One answer (or none) from a third party asked for evidence: ``service`` is ``tsa`` or
+    ``wayback``; ``result`` is ``done``, ``refused``, ``pending`` or ``retried``."""
+    THIRD_PARTY.labels(service, result).inc()
 
 
 def record_upstream(host: str, status: int | None, seconds: float, *, named: bool) -> None:

@@ -7,6 +7,7 @@ import atexit
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from archiver import telemetry
 from archiver.api.app import create_app
 from archiver.config import Settings, load_settings
 from archiver.db import migrate
@@ -145,3 +147,27 @@ def count_rows(engine: Engine, model: type[Base]) -> int:
     """How many rows a table holds."""
     with engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+@contextmanager
+def third_party_counts(service: str) -> Iterator[dict[str, float]]:
+    """What ``/metrics`` counts of ``service``'s answers (``archiver_third_party_requests``)
+    while the block runs, by result: filled in as the block ends, results that did not move
+    left out."""
+    registry = telemetry.registry()
+
+    def now() -> dict[str, float]:
+        return {
+            sample.labels["result"]: sample.value
+            for family in registry.collect()
+            if family.name == "archiver_third_party_requests"
+            for sample in family.samples
+            if sample.name.endswith("_total") and sample.labels["service"] == service
+        }
+
+    before = now()
+    moved: dict[str, float] = {}
+    yield moved
+    for result, value in now().items():
+        if value != before.get(result, 0.0):
+            moved[result] = value - before.get(result, 0.0)

@@ -31,6 +31,7 @@ from archiver.errors import ConfigError
 from archiver.services.corroboration import PENDING_LIMIT, POLL_EVERY, Corroborator
 from tests import capturing
 from tests.capturing import X_TEXT, post_id_of, snapshots_of, submit_and_wait
+from tests.conftest import third_party_counts
 from tests.emulator_fixtures import local_url
 
 cli_env = capturing.cli_env  # the fixture
@@ -351,7 +352,9 @@ def test_429_503_and_the_archives_own_trouble_are_retried_with_back_off_until_it
             assert await at(lost.next_attempt_at) == 0  # saved again
             assert await at(lost.next_attempt_at + POLL_EVERY) == 1  # copied
 
-    asyncio.run(rounds())
+    with third_party_counts("wayback") as counted:
+        asyncio.run(rounds())
+    assert counted == {"retried": 2, "pending": 2, "done": 1}
     [done] = corroborations(engine)
     assert (done.status.value, done.attempts, done.last_error) == ("success", 6, None)
     assert done.archived_url and done.archived_url.startswith("https://web.archive.org/web/")

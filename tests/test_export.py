@@ -244,6 +244,7 @@ def test_json_mirrors_the_api_and_csv_carries_every_hash(
         assert row["warc_sha256"] == snapshot.warc_sha256
         assert row["screenshot_sha256"] == ""
         assert row["media_sha256"].split() == [m["sha256"] for m in snapshot.media]
+        assert row["media_phash"].split() == [m.get("phash") or "-" for m in snapshot.media]
         assert row["text"] == snapshot.text
 
 

@@ -105,13 +105,15 @@ def batch_rows(n: int) -> dict[str, list[dict[str, Any]]]:
     snapshot = {
         "post_id": post, "lang": "en", "author_id": "783214", "author_handle": "councilwatch",
         "author_name": "City Council Watch", "posted_at": at - timedelta(hours=1),
-        "media": [{"type": "photo", "url": "https://pbs.example/1.jpg", "sha256": "d" * 64}],
+        "media": [{"type": "photo", "url": "https://pbs.example/1.jpg", "sha256": "d" * 64,
+                   "phash": "e0f0e0f0c0c08080", "etag": '"c3"'}],
         "metrics": {"likes": 10 + n, "reposts": 2}, "quoted_post": None,
         "reply_to": {"id": "1784", "handle": "mayor"}, "edit_history_ids": [str(1785 + n)],
         "raw_sha256": "a" * 64, "raw_content_type": "application/json", "warc_sha256": "b" * 64,
         "screenshot_sha256": "c" * 64, "screenshot_width": 550, "screenshot_height": 300,
         "screenshot_source": "platform", "browser_version": "Chromium 131.0",
         "screenshot_taken_at": at, "screenshot_url": f"https://x.com/councilwatch/status/{n}",
+        "screenshot_phash": f"{n:016x}",
         "software_version": "0.9.0", "version_id": str(1785 + n), "edited_at": None,
         "raw_url": f"https://api.x.com/2/tweets/{1785 + n}", "extra": {"source": "api"},
     }  # fmt: skip

@@ -31,6 +31,7 @@ from archiver.services.timestamps import Stamper
 from archiver.storage import LocalBlobStore
 from tests import capturing
 from tests.capturing import X_TEXT, post_id_of, snapshots_of, submit_and_wait
+from tests.conftest import third_party_counts
 from tests.service import serving, until
 from tests.test_fixity import flip_a_byte
 from tests.tsa import NAME, LocalTsa, openssl_verifies
@@ -275,7 +276,9 @@ def test_a_tsa_that_is_down_or_answers_garbage_leaves_the_capture_and_is_retried
             assert local_tsa.requests == 3
             assert await at(asked + timedelta(seconds=600)) == 1
 
-    asyncio.run(rounds())
+    with third_party_counts("tsa") as counted:  # as /metrics shows them
+        asyncio.run(rounds())
+    assert counted == {"retried": 2, "done": 1}
     [done] = timestamp_rows(engine)
     assert (done.attempts, done.verified, done.last_error, done.next_attempt_at) == (
         4, True, None, None,

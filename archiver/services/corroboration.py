@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
+from archiver import telemetry
 from archiver.cadence import Holds
 from archiver.db import repository
 from archiver.db.models import CorroborationStatus, SnapshotCorroboration
@@ -88,6 +89,13 @@ class _Job:
 
 
 _Outcome = Accepted | Pending | Captured | WaybackRefusal
+#: How each answer is counted for ``/metrics`` (a job accepted is a copy not made yet).
+_RESULTS: dict[type, str] = {
+    Accepted: "pending",
+    Pending: "pending",
+    Captured: "done",
+    WaybackRefusal: "refused",
+}
 
 
 class Corroborator:
@@ -119,10 +127,12 @@ class Corroborator:
             try:
                 outcome = await self._attempt(job, now)
             except wayback.WaybackUnavailable as failure:
+                telemetry.record_third_party(wayback.SERVICE, "retried")
                 waiting = [later.id for later in jobs[index + 1 :]]
                 await asyncio.to_thread(self._failed, job, failure, waiting, now)
                 return ended
             self.holds.succeeded(wayback.SERVICE)
+            telemetry.record_third_party(wayback.SERVICE, _RESULTS[type(outcome)])
             ended += await asyncio.to_thread(self._record, job, outcome, now)
         return ended
 

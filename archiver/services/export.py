@@ -165,6 +165,7 @@ CSV_COLUMNS = (
     "snapshot_id", "captured_at", "version_id", "posted_at", "edited_at", "author_handle",
     "author_name", "lang", "text", "raw_sha256", "raw_url", "warc_sha256", "screenshot_sha256",
     "screenshot_source", "media_sha256", "media_urls", "software_version", "snapshot_api_url",
+    "screenshot_phash", "media_phash",
 )  # fmt: skip
 #: A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -178,7 +179,8 @@ def _cell(value: Any) -> str:
 
 
 class CsvWriter:
-    """One row per snapshot: the main fields and every hash (media hashes space-separated).
+    """One row per snapshot: the main fields and every hash (media hashes space-separated; a
+    media file without a perceptual hash, a video, is ``-`` in ``media_phash``).
     Archived text is hostile input: a cell that a spreadsheet would run as a formula is
     prefixed with ``'`` (the JSON export keeps every text exactly)."""
 
@@ -199,7 +201,8 @@ class CsvWriter:
                 snap.author_name, snap.lang, snap.text, snap.raw_sha256, snap.raw_url,
                 snap.warc_sha256, snap.screenshot_sha256, snap.screenshot_source,
                 " ".join(m["sha256"] for m in media), " ".join(m.get("url", "") for m in media),
-                snap.software_version, urls.snapshot_api(snap.id),
+                snap.software_version, urls.snapshot_api(snap.id), snap.screenshot_phash,
+                " ".join(m.get("phash") or "-" for m in media),
             )  # fmt: skip
             self.writer.writerow([_cell(value) for value in row])
             self.count += 1

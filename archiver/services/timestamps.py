@@ -38,7 +38,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session, sessionmaker
 
-from archiver import tsp
+from archiver import telemetry, tsp
 from archiver.cadence import Holds
 from archiver.db import repository
 from archiver.db.models import SnapshotTimestamp
@@ -148,10 +148,12 @@ class Stamper:
             try:
                 stamp = await ask(self.sender, url, job.manifest, self.roots, now)
             except TsaFailure as failure:
+                telemetry.record_third_party("tsa", "retried")
                 waiting = [later.timestamp_id for later in jobs[index + 1 :]]
                 await asyncio.to_thread(self._failed, url, job, failure, waiting, now)
                 return index
             self.holds.succeeded(url)
+            telemetry.record_third_party("tsa", "done")
             await asyncio.to_thread(self._stored, job, stamp, now)
         return len(jobs)
 
