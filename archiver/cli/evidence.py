@@ -4,15 +4,50 @@ audited, or checked after it left."""
 from __future__ import annotations
 
 import argparse
+import asyncio
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archiver.cli.common import console, database, errors, now, progress_bar
 from archiver.config import Settings
+from archiver.timefmt import rfc3339
 
 if TYPE_CHECKING:
     from archiver.services import timestamp_audit
+    from archiver.services.tsa import Stamp
+
+
+class _SignatureStamper:
+    """Asks the TSAs of ``ARCHIVER_TSA_URLS`` in turn, through the outbound gate, for a
+    timestamp of a WACZ's signature, and remembers what came of it: a TSA that fails only
+    leaves the WACZ without a timestamp."""
+
+    def __init__(self, settings: Settings, when: datetime) -> None:
+        from archiver.services.tsa import trusted_roots
+
+        self.settings = settings
+        self.when = when
+        self.roots = trusted_roots(settings)
+        self.stamp: Stamp | None = None
+        self.failure: str | None = None
+
+    def __call__(self, message: bytes) -> Stamp | None:
+        from archiver.services.tsa import TsaFailure
+
+        try:
+            self.stamp = asyncio.run(self._ask(message))
+        except TsaFailure as failure:
+            self.failure = str(failure)
+        return self.stamp
+
+    async def _ask(self, message: bytes) -> Stamp:
+        from archiver.egress import Egress
+        from archiver.services.tsa import ask_first
+
+        async with Egress(self.settings) as egress:
+            return await ask_first(egress, self.settings.tsa_urls, message, self.roots, self.when)
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
@@ -30,6 +65,8 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         errors.print("archiver: --sign applies to WACZ exports only.")
         return 2
     key = load_or_create_key(settings.signing_key_file) if args.sign else None
+    when = now()
+    stamper = _SignatureStamper(settings, when) if key and settings.tsa_urls else None
     selection = export.Selection(tuple(args.post or ()), args.tag, args.all)
     target = Path(args.output)
     with database(settings, write=False) as factory, factory() as session:
@@ -39,7 +76,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             options: dict[str, Any] = {
                 "shapes": api_shapes(args.base_url.rstrip("/")),
                 "selection": selection,
-                "now": now(),
+                "now": when,
                 "advance": partial(progress.advance, task),
             }
             if args.format == "wacz":
@@ -49,6 +86,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
                     "screenshots": stores.screenshots,
                     "title": selection.title(),
                     "key": key,
+                    "stamp": stamper,
                 }
             items = export.bundles(session=session, post_ids=post_ids)
             count = export.write_file(
@@ -63,7 +101,26 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         f"Exported {count} post(s) to {target} ({args.format}, {size:,} bytes){signed}.",
         markup=False,
     )
+    if stamper is not None and stamper.stamp is not None:
+        console.print(
+            f"Its signature is timestamped by {_stamped_by(stamper.stamp)} at "
+            f"{rfc3339(stamper.stamp.token.gen_time)}.",
+            markup=False,
+        )
+    elif stamper is not None:
+        errors.print(
+            f"archiver: no TSA timestamped the signature ({stamper.failure}), so the WACZ is "
+            "signed without a timestamp.",
+            markup=False,
+        )
     return 0
+
+
+def _stamped_by(stamp: Stamp) -> str:
+    from archiver.services.wacz_signature import tsa_name
+
+    signer = stamp.verdict.signer
+    return tsa_name(signer) if signer is not None else "the TSA"
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
@@ -122,6 +179,7 @@ def _print_timestamps(report: timestamp_audit.Report) -> None:
 def cmd_verify_wacz(settings: Settings, args: argparse.Namespace) -> int:
     """``archiver verify-wacz PATH [--key FILE | --this-archive]``: check a WACZ's hashes and
     signature (and whose key made it); exit 1 with the reason on any fault."""
+    from archiver.services.tsa import trusted_roots
     from archiver.services.wacz_verify import WaczInvalid, verify_wacz
     from archiver.signing import PublicKey, load_key, load_public
 
@@ -146,7 +204,9 @@ def cmd_verify_wacz(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         expected = own.public
     try:
-        verdict = verify_wacz(Path(args.path), expected=expected)
+        verdict = verify_wacz(
+            Path(args.path), expected=expected, tsa_roots=partial(trusted_roots, settings)
+        )
     except WaczInvalid as exc:
         errors.print(f"archiver: {args.path} failed verification: {exc}.", markup=False)
         return 1
@@ -157,6 +217,12 @@ def cmd_verify_wacz(settings: Settings, args: argparse.Namespace) -> int:
         f"{signer.software}).",
         markup=False,
     )
+    if verdict.timestamp is not None:
+        console.print(
+            f"Timestamped by {verdict.timestamp.authority} at "
+            f"{rfc3339(verdict.timestamp.gen_time)} (verified).",
+            markup=False,
+        )
     if expected is None:
         console.print(
             "Nothing says whose key that is: compare it with the archive's "

@@ -12,7 +12,8 @@ Layout::
     archiver/posts.json            the JSON export of the same posts (every field and hash)
     datapackage.json               every file's path, size and sha256
     datapackage-digest.json        the sha256 of datapackage.json, and when the archive's key
-                                   is given, its signature (``wacz_signature``)
+                                   is given, its signature (``wacz_signature``), with a TSA's
+                                   timestamp of the signature when ``stamp`` gives one
 
 Every artifact is read back from storage and hashed as it is packed: a missing or damaged one
 stops the export (``archiver verify`` says which) rather than shipping unverifiable evidence.
@@ -45,7 +46,8 @@ from archiver.services.export import (
     Selection,
     Shapes,
 )
-from archiver.services.wacz_signature import signed_data
+from archiver.services.tsa import Stamp
+from archiver.services.wacz_signature import signed_data, time_signature, timestamped
 from archiver.signing import ArchiveKey
 from archiver.storage import BlobStore, sha256_hex
 from archiver.timefmt import rfc3339
@@ -127,9 +129,11 @@ class WaczWriter:
         now: datetime,
         title: str,
         key: ArchiveKey | None = None,
+        stamp: Callable[[bytes], Stamp | None] | None = None,
     ) -> None:
         self.zip = _Zip(out, now)
         self.key = key
+        self.stamp = stamp
         self.blobs = blobs
         self.screenshots = screenshots
         self.now = now
@@ -238,9 +242,9 @@ class WaczWriter:
             "hash": f"sha256:{sha256_hex(manifest)}",
         }
         if self.key is not None:
-            digest["signedData"] = signed_data(
-                self.key, digest_hash=digest["hash"], created=created
-            )
+            signed = signed_data(self.key, digest_hash=digest["hash"], created=created)
+            stamped = self.stamp(timestamped(signed)) if self.stamp is not None else None
+            digest["signedData"] = signed | (time_signature(stamped) if stamped else {})
         digest_json = json.dumps(digest, indent=2).encode()
         self.zip.write("datapackage-digest.json", digest_json, deflate=True)
         self.zip.zip.close()
@@ -292,13 +296,15 @@ def write_wacz(
     now: datetime,
     title: str,
     key: ArchiveKey | None = None,
+    stamp: Callable[[bytes], Stamp | None] | None = None,
     advance: Callable[[], None] = lambda: None,
 ) -> int:
-    """Write a WACZ of ``items`` to ``out``, signed with ``key`` when given; returns how many
-    posts it holds."""
+    """Write a WACZ of ``items`` to ``out``, signed with ``key`` when given (the signature
+    timestamped with what ``stamp`` gives for it, if anything); returns how many posts it
+    holds."""
     writer = WaczWriter(
         out, blobs=blobs, screenshots=screenshots, shapes=shapes, selection=selection,
-        now=now, title=title, key=key,
+        now=now, title=title, key=key, stamp=stamp,
     )  # fmt: skip
     try:
         for bundle in items:

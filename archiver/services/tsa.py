@@ -8,6 +8,8 @@ else — the gate refused or timed out, an HTTP error, a reply that is not such 
 Whether the signer chains to a trusted root is the token's verdict, not a failure: a genuine
 token is kept even when its chain cannot be verified here, and says so.
 
+``ask_first`` asks each TSA in turn until one gives a token (a signed WACZ's timestamp).
+
 ``trusted_roots`` reads the roots a TSA's signer must chain to: ``ARCHIVER_TSA_CA_FILE``, or
 certifi's bundle (Mozilla's roots) when it is not set.
 """
@@ -97,3 +99,21 @@ async def ask(
     if not verdict.genuine:
         raise TsaFailure(f"the reply is not a good token: {verdict.problem}")
     return Stamp(token, verdict)
+
+
+async def ask_first(
+    sender: Sender,
+    urls: Sequence[str],
+    message: bytes,
+    roots: Sequence[x509.Certificate],
+    now: datetime,
+) -> Stamp:
+    """A token over ``message`` from the first TSA of ``urls`` that gives one; otherwise a
+    :class:`TsaFailure` naming what each said."""
+    said = []
+    for url in urls:
+        try:
+            return await ask(sender, url, message, roots, now)
+        except TsaFailure as failure:
+            said.append(f"{url}: {failure}")
+    raise TsaFailure("; ".join(said) or "no TSA is configured")

@@ -3,6 +3,10 @@
 signature of that digest (:mod:`archiver.services.wacz_signature`), optionally against the key
 expected to have made it. The first fault found is raised as WaczInvalid, in one sentence.
 
+A timestamp of the signature (``timeSignature``) is checked too when there is one: its token
+must cover the signature and chain to the trusted TSA roots given; a signature without one
+still passes.
+
 A file in the ZIP that datapackage.json does not list is a fault too: no hash, and so no
 signature, covers it.
 """
@@ -12,12 +16,21 @@ from __future__ import annotations
 import json
 import zipfile
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from archiver.services.wacz_signature import Signer, WaczInvalid, check_signed_data
+from cryptography import x509
+
+from archiver.services.wacz_signature import (
+    Signer,
+    TimeSignature,
+    WaczInvalid,
+    check_signed_data,
+    check_time_signature,
+)
 from archiver.signing import PublicKey, fingerprint, public_der
 from archiver.storage import CHUNK, hash_chunks
 
@@ -29,10 +42,12 @@ DIGEST = "datapackage-digest.json"
 
 @dataclass(frozen=True, slots=True)
 class WaczVerdict:
-    """A WACZ that passed: how many files its hashes covered, and who signed it."""
+    """A WACZ that passed: how many files its hashes covered, who signed it, and who
+    timestamped the signature (if anyone did)."""
 
     files: int
     signer: Signer
+    timestamp: TimeSignature | None = None
 
 
 def _hash(package: zipfile.ZipFile, name: str) -> tuple[str, int]:
@@ -94,9 +109,15 @@ def _check_resources(package: zipfile.ZipFile, manifest: Any) -> int:
     return len(listed)
 
 
-def verify_wacz(path: Path, *, expected: PublicKey | None = None) -> WaczVerdict:
-    """Check the WACZ at ``path`` (and that ``expected`` signed it, when given); WaczInvalid
-    with the first fault otherwise."""
+def verify_wacz(
+    path: Path,
+    *,
+    expected: PublicKey | None = None,
+    tsa_roots: Callable[[], Sequence[x509.Certificate]] = list,
+) -> WaczVerdict:
+    """Check the WACZ at ``path`` (and that ``expected`` signed it, when given; a timestamp of
+    its signature against ``tsa_roots()``, when it has one); WaczInvalid with the first fault
+    otherwise."""
     try:
         package = zipfile.ZipFile(path)
     except FileNotFoundError as exc:
@@ -115,9 +136,10 @@ def verify_wacz(path: Path, *, expected: PublicKey | None = None) -> WaczVerdict
         signer = check_signed_data(
             signed, digest_hash=digest["hash"], created=manifest.get("created")
         )
+        timestamp = check_time_signature(signed, tsa_roots)
     if expected is not None and public_der(signer.public_key) != public_der(expected):
         raise WaczInvalid(
             f"it was signed by key {signer.fingerprint}, not by the expected key "
             f"{fingerprint(expected)}"
         )
-    return WaczVerdict(files=files, signer=signer)
+    return WaczVerdict(files=files, signer=signer, timestamp=timestamp)
