@@ -128,7 +128,7 @@ class Worker:
         at once."""
         jobs = [
             self.deliver,
-            *([self.stamp] if self.stamper is not None else []),
+            self.stamp,
             *([self.corroborate] if self.corroborator is not None else []),
         ]
         for job in [*jobs, self.drain]:
@@ -204,21 +204,28 @@ class Worker:
 
     async def stamp(self) -> int:
         """Request the trusted timestamps that are due; at start and every ``SWEEP_EVERY``,
-        first queue those of every snapshot that has none from a configured TSA yet. How many
-        were stored."""
-        if self.stamper is None:
-            return 0
+        first set aside those of TSAs no longer configured and queue those of every snapshot
+        that has none from a configured TSA yet. How many were stored."""
         try:
             now = self.clock()
             if self._next_sweep is None or now >= self._next_sweep:
-                queued = await asyncio.to_thread(self.stamper.request_missing, now)
-                if queued:
-                    log.info("queued %d snapshot timestamps that were missing", queued)
+                await asyncio.to_thread(self._sweep_timestamps, now)
                 self._next_sweep = now + SWEEP_EVERY
-            return await self.stamper.stamp_due(self.clock())
+            return 0 if self.stamper is None else await self.stamper.stamp_due(self.clock())
         except UNAVAILABLE as exc:
             self._unavailable("timestamps", exc)
             return 0
+
+    def _sweep_timestamps(self, now: datetime) -> None:
+        parked, back = timestamps.park_unconfigured(
+            self.sessions, self.settings.tsa_urls, now, self.deps.write_lock
+        )
+        if parked or back:
+            log.info("timestamps of removed TSAs set aside: %d; of TSAs back: %d", parked, back)
+        if self.stamper is not None:
+            queued = self.stamper.request_missing(now)
+            if queued:
+                log.info("queued %d snapshot timestamps that were missing", queued)
 
     async def corroborate(self) -> int:
         """Ask for the independent copies that are due, or how they are going; how many were

@@ -23,12 +23,13 @@ from archiver import tsp
 from archiver.cli import main
 from archiver.config import Settings, load_settings
 from archiver.db.models import Check, Post, SnapshotTimestamp
-from archiver.db.session import create_session_factory
+from archiver.db.session import create_session_factory, transaction
 from archiver.egress import Egress
 from archiver.emulator import EmulatorServer
-from archiver.services import manifest
+from archiver.services import manifest, timestamps
 from archiver.services.timestamps import Stamper
 from archiver.storage import LocalBlobStore
+from archiver.worker import Worker
 from tests import capturing
 from tests.capturing import X_TEXT, post_id_of, snapshots_of, submit_and_wait
 from tests.conftest import third_party_counts
@@ -326,3 +327,49 @@ def test_snapshots_without_a_timestamp_are_queued_and_the_gate_guards_the_tsa(
     assert refused.last_error and "127.0.0.1" in refused.last_error
     assert "refused" in refused.last_error
     assert local_tsa.requests == 1
+
+
+def test_timestamps_of_a_tsa_taken_out_of_the_settings_are_dropped_saying_so(
+    emulator: EmulatorServer,
+    engine: Engine,
+    cli_env: Settings,
+    client: TestClient,
+    local_tsa: LocalTsa,
+) -> None:
+    """A worker whose ARCHIVER_TSA_URLS no longer names a TSA takes that TSA's unfinished
+    timestamps out of the queue (nobody would ever ask for them) and says so on the snapshot;
+    named again, they are queued again."""
+    post = emulator.world.add_post("x", "councilwatch", X_TEXT)
+    submit_and_wait(post.url)
+    [snapshot] = snapshots_of(engine, post_id_of(engine, post.url))
+    with transaction(create_session_factory(engine, write=True)) as session:
+        timestamps.request(
+            session=session, snapshot_id=snapshot.id, tsa_urls=[LocalTsa.URL], now=datetime.now(UTC)
+        )
+
+    def sweep(*tsa_urls: str) -> str:
+        async def stamp() -> None:
+            settings = load_settings(
+                database_url=cli_env.database_url,
+                data_dir=cli_env.data_dir,
+                screenshots=False,
+                upstream_overrides={"http://timestamp.example.net": local_tsa.origin},
+                tsa_urls=tsa_urls,
+                tsa_ca_file=local_tsa.ca_file,
+            )
+            worker = Worker(settings, clock=lambda: datetime.now(UTC))
+            try:
+                await worker.stamp()
+            finally:
+                await worker.stop()
+
+        asyncio.run(stamp())
+        [shown] = client.get(f"/api/v1/snapshots/{snapshot.id}").json()["timestamps"]
+        return str(shown["status"])
+
+    assert sweep() == "dropped"
+    [row] = timestamp_rows(engine)
+    assert row.next_attempt_at is None and row.last_error == timestamps.PARKED
+    assert f"never made: {timestamps.PARKED}" in client.get(f"/s/{snapshot.id}").text
+    assert sweep("http://other-tsa.example/tsr") == "dropped"
+    assert sweep(LocalTsa.URL) == "stamped"  # queued again, and stamped at once

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import certifi
 import pytest
 from asn1crypto import tsp as asn1_tsp
 
@@ -157,3 +158,14 @@ def test_the_manifest_is_canonical_json_naming_every_artifact() -> None:
     assert json.loads(body)["format"] == manifest.FORMAT
     with pytest.raises(ValueError, match="not an Archiver manifest"):
         manifest.read(b"[]")
+
+
+def test_the_default_roots_load_without_a_warning_leaving_out_what_rfc_5280_forbids() -> None:
+    """certifi's bundle holds a few old roots with serial numbers of zero or below, which
+    ``cryptography`` warns about (an error in this suite) and will refuse one day: they are left
+    out, the rest load, and a bundle with nothing readable is still an error."""
+    roots = tsp.load_pem(Path(certifi.where()).read_bytes())
+    assert len(roots) > 100
+    assert all(root.serial_number > 0 for root in roots)
+    with pytest.raises(ValueError, match="no PEM certificate"):
+        tsp.load_pem(b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n")

@@ -173,7 +173,10 @@ class TimestampOut(BaseModel):
     id: str
     tsa: str = Field(description="the Time-Stamp Authority's URL")
     authority: str = Field(description="the TSA in words: its certificate's name, or its host")
-    status: str = Field(description='"stamped", or "pending" (requested, retried until done)')
+    status: str = Field(
+        description='"stamped", "pending" (requested, retried until done) or "dropped" (its TSA '
+        "left ARCHIVER_TSA_URLS before it was done: no longer asked for; last_error says so)"
+    )
     time: Timestamp | None = Field(description="when the TSA saw the manifest's hash")
     sha256: str | None = Field(description="SHA-256 of the token (the TSA's reply)")
     verified: bool | None = Field(

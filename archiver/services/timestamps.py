@@ -94,6 +94,32 @@ class _Job:
     manifest: bytes
 
 
+#: Why a timestamp is no longer asked for (its TSA left ``ARCHIVER_TSA_URLS``).
+PARKED = "not requested any more: this TSA is no longer in ARCHIVER_TSA_URLS"
+
+
+def status_of(stamp: SnapshotTimestamp) -> str:
+    """``stamped``, ``pending`` (in the queue) or ``dropped`` (out of it, unfinished)."""
+    if stamp.token_sha256:
+        return "stamped"
+    return "pending" if stamp.next_attempt_at is not None else "dropped"
+
+
+def park_unconfigured(
+    sessions: sessionmaker[Session],
+    tsa_urls: Sequence[str],
+    now: datetime,
+    write_lock: AbstractContextManager[object] | None = None,
+) -> tuple[int, int]:
+    """Take the pending timestamps of TSAs no longer configured out of the queue (their rows
+    say why instead of waiting forever), and queue again those of TSAs configured again: how
+    many of each."""
+    with write_lock or nullcontext(), sessions() as session, session.begin():
+        return repository.park_timestamps(
+            session=session, configured=tsa_urls, now=now, reason=PARKED
+        )
+
+
 class Stamper:
     """Requests the due timestamps (steps 2 to 4); one per worker, which remembers in memory
     which TSAs are backing off."""

@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.utils import CryptographyDeprecationWarning
+
+_PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
 
 
 def load_pem(data: bytes) -> list[x509.Certificate]:
-    """Every certificate of a PEM bundle (``ValueError`` when there is none)."""
-    return list(x509.load_pem_x509_certificates(data))
+    """Every certificate of a PEM bundle that can be read (``ValueError`` when none can).
+
+    Each is read on its own: a bundle such as certifi's holds a few old roots whose serial
+    numbers RFC 5280 forbids, which ``cryptography`` warns about now and will refuse later;
+    they are left out rather than making the whole bundle unreadable (or noisy)."""
+    found = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        for block in _PEM_BLOCK.findall(data):
+            try:
+                certificate = x509.load_pem_x509_certificate(block)
+            except ValueError:
+                continue
+            if certificate.serial_number > 0:
+                found.append(certificate)
+    if not found:
+        raise ValueError("no PEM certificate")
+    return found
 
 
 def pem_bundle(certificates: Iterable[x509.Certificate]) -> bytes:

@@ -131,7 +131,7 @@ def timestamp_out(stamp: SnapshotTimestamp) -> TimestampOut:
         id=stamp.id,
         tsa=stamp.tsa_url,
         authority=timestamps.authority(stamp),
-        status="stamped" if stamp.token_sha256 else "pending",
+        status=timestamps.status_of(stamp),
         time=stamp.gen_time,
         sha256=stamp.token_sha256,
         verified=stamp.verified,

@@ -90,6 +90,7 @@ from archiver.db.repository.queue import (
 from archiver.db.repository.timestamps import (
     claim_due_timestamps,
     get_timestamp,
+    park_timestamps,
     release_timestamps,
     request_missing_timestamps,
     request_timestamps,
@@ -165,6 +166,7 @@ __all__ = [
     "name_post",
     "new_post",
     "newest_snapshots",
+    "park_timestamps",
     "platform_window",
     "post_counts",
     "posts_by_author",

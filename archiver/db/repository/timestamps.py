@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from archiver.db.models import Post, Snapshot, SnapshotTimestamp
@@ -76,6 +76,28 @@ def request_missing_timestamps(
             ],
         )
     return len(ids)
+
+
+def park_timestamps(
+    *, session: Session, configured: Sequence[str], now: datetime, reason: str
+) -> tuple[int, int]:
+    """Take the pending timestamps of TSAs not in ``configured`` out of the queue (nobody would
+    ever ask for them), saying ``reason``; and put back, due at once, the unfinished ones of
+    TSAs that are configured (again). How many were parked, and how many put back."""
+    unfinished = SnapshotTimestamp.token_sha256.is_(None)
+    parked = session.execute(
+        update(SnapshotTimestamp)
+        .where(unfinished, SnapshotTimestamp.next_attempt_at.is_not(None))
+        .where(SnapshotTimestamp.tsa_url.not_in(configured))
+        .values(next_attempt_at=None, last_error=reason)
+    )
+    back = session.execute(
+        update(SnapshotTimestamp)
+        .where(unfinished, SnapshotTimestamp.next_attempt_at.is_(None))
+        .where(SnapshotTimestamp.tsa_url.in_(configured))
+        .values(next_attempt_at=now)
+    )
+    return int(getattr(parked, "rowcount", 0)), int(getattr(back, "rowcount", 0))
 
 
 def claim_due_timestamps(
