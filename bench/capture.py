@@ -104,8 +104,9 @@ def fresh_archive(urls: list[str], folder: Path, **options: Any) -> tuple[Settin
     return settings, engine
 
 
-def seed(control: str, count: int) -> list[str]:
-    """Create ``count`` posts, round-robin over the platforms; return their URLs."""
+def seed(control: str, count: int, *, photos: int = 0) -> list[str]:
+    """Create ``count`` posts, round-robin over the platforms, each with ``photos`` photos;
+    return their URLs."""
     urls = []
     with httpx.Client(timeout=30) as client:
         for n in range(count):
@@ -115,6 +116,7 @@ def seed(control: str, count: int) -> list[str]:
                 "platform": platform_name,
                 "handle": handle,
                 "text": f"Benchmark post {n}: https://www.example.org/story/{n} #bench",
+                "media": [{"type": "image"}] * photos,
             }
             answer = client.post(f"{control}/posts", json=body)
             answer.raise_for_status()

@@ -11,6 +11,11 @@ the requests one re-check makes gives the raw re-checks/s, and Archiver/raw says
 it Archiver reaches (see rawlimits.py).
 
     .venv/bin/python bench/recheck.py [--posts 2000] [--database-url postgresql://…] [--quick]
+                                      [--photos N]
+
+``--photos N`` gives every post N photos and runs each database twice: with the photos asked for
+again on each re-check (``ARCHIVER_MEDIA_RECHECK``, the default: one conditional GET per photo,
+answered ``304``) and without.
 """
 
 from __future__ import annotations
@@ -38,7 +43,13 @@ CONCURRENCY = 64
 
 
 def run(
-    overrides: str, control: str, urls: list[str], database_url: str, folder: Path
+    overrides: str,
+    control: str,
+    urls: list[str],
+    database_url: str,
+    folder: Path,
+    *,
+    media_recheck: bool = True,
 ) -> tuple[float, int, list[Record]]:
     """Capture every URL, then time one drain re-checking all of them; return its seconds,
     the re-checks it made and the upstream requests they sent (the emulator's log)."""
@@ -49,6 +60,7 @@ def run(
         upstream_overrides=overrides,
         screenshots=False,
         check_concurrency=CONCURRENCY,
+        media_recheck=media_recheck,
     )
 
     def make_due(*where: Any) -> None:
@@ -102,17 +114,23 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=None, help="default 2000 (200 with --quick)")
     parser.add_argument("--database-url", action="append", default=[], help="repeatable")
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    parser.add_argument("--photos", type=int, default=0, help="photos per post (default 0)")
     args = parser.parse_args()
     posts = args.posts if args.posts is not None else 200 if args.quick else 2000
     with running_emulator() as (_, overrides, control):
         print(machine_line())
-        urls = seed(control, posts)
-        with tempfile.TemporaryDirectory() as folder:
-            targets = [f"sqlite:///{folder}/archive.db", *args.database_url]
-            for url in targets:
-                seconds, rechecks, records = run(overrides, control, urls, url, Path(folder))
-                raw = replay(records, overrides, CONCURRENCY)
-                print(report(url.split(":", 1)[0], rechecks, seconds, len(records), raw))
+        urls = seed(control, posts, photos=args.photos)
+        modes = (True, False) if args.photos else (True,)
+        for target in ["sqlite", *args.database_url]:
+            for media_recheck in modes:
+                with tempfile.TemporaryDirectory() as folder:
+                    url = f"sqlite:///{folder}/archive.db" if target == "sqlite" else target
+                    seconds, rechecks, records = run(
+                        overrides, control, urls, url, Path(folder), media_recheck=media_recheck
+                    )
+                    raw = replay(records, overrides, CONCURRENCY)
+                    name = url.split(":", 1)[0] + ("" if media_recheck else "/off")
+                    print(report(name, rechecks, seconds, len(records), raw))
     return 0
 
 
