@@ -11,11 +11,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from archiver import telemetry
 from archiver.api.app import create_app
@@ -33,6 +35,8 @@ from archiver.services import keys
 
 POSTGRES_URL = os.environ.get("ARCHIVER_TEST_DATABASE_URL")
 NO_POSTGRES = "PostgreSQL tests need ARCHIVER_TEST_DATABASE_URL (e.g. postgresql://u:p@host/db)"
+
+M = TypeVar("M", bound=Base)
 
 
 def reset_postgres(url: str) -> None:
@@ -147,6 +151,15 @@ def count_rows(engine: Engine, model: type[Base]) -> int:
     """How many rows a table holds."""
     with engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def rows_of(engine: Engine, model: type[M], *where: Any, order_by: Any = None) -> list[M]:
+    """The rows of a table (those matching ``where``), in ``order_by`` order, detached."""
+    with Session(engine) as session:
+        query = select(model).where(*where)
+        rows = session.scalars(query if order_by is None else query.order_by(order_by)).all()
+        session.expunge_all()
+        return list(rows)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 
-from archiver.config import Settings
+from archiver.config import Settings, load_settings
 from archiver.db.models import Check, Event, Post, Snapshot
 from archiver.db.session import create_session_factory
 from archiver.egress import Egress
@@ -58,3 +58,17 @@ class Rig:
             check = session.get(Check, check_id)
             assert check is not None
             return check
+
+
+def routed_rig(settings: Settings, engine: Engine, emulator: EmulatorServer) -> Rig:
+    """A rig on the test's database and folders, every platform sent to ``emulator``; no
+    screenshots, no re-check due for an hour."""
+    routed = load_settings(
+        database_url=settings.database_url,
+        data_dir=settings.data_dir,
+        screenshots_dir=settings.screenshots_dir,
+        upstream_overrides=emulator.overrides,
+        screenshots=False,
+        recheck_schedule="1h",
+    )
+    return Rig(routed, engine, emulator)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from archiver.config import Settings, load_settings
@@ -31,7 +31,7 @@ from archiver.errors import ConfigError
 from archiver.services.corroboration import PENDING_LIMIT, POLL_EVERY, Corroborator
 from tests import capturing
 from tests.capturing import X_TEXT, post_id_of, snapshots_of, submit_and_wait
-from tests.conftest import third_party_counts
+from tests.conftest import rows_of, third_party_counts
 from tests.emulator_fixtures import local_url
 
 cli_env = capturing.cli_env  # the fixture
@@ -74,12 +74,7 @@ def wayback(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Waybac
 
 def corroborations(engine: Engine) -> list[SnapshotCorroboration]:
     """Every corroboration row, oldest request first (detached)."""
-    with Session(engine) as session:
-        rows = session.scalars(
-            select(SnapshotCorroboration).order_by(SnapshotCorroboration.requested_at)
-        ).all()
-        session.expunge_all()
-        return list(rows)
+    return rows_of(engine, SnapshotCorroboration, order_by=SnapshotCorroboration.requested_at)
 
 
 def archive_requests(server: EmulatorServer) -> list[str]:

@@ -21,14 +21,14 @@ from typing import Any, Final
 import pytest
 from sqlalchemy import Engine
 
-from archiver.config import Settings, load_settings
+from archiver.config import Settings
 from archiver.db.session import create_session_factory, transaction
 from archiver.domain import CheckOutcome, FailureKind, PostStatus
 from archiver.egress import Egress
 from archiver.emulator import EmulatorServer
 from archiver.services.capture import observe
 from archiver.services.submissions import submit_post
-from tests.observing import Rig
+from tests.observing import Rig, routed_rig
 
 #: The gate's deadline while a fault is in force, and how long a hanging answer takes.
 DEADLINE: Final = 0.6
@@ -90,15 +90,7 @@ def emulator() -> Iterator[EmulatorServer]:
 @pytest.fixture
 def rig(settings: Settings, engine: Engine, emulator: EmulatorServer) -> Iterator[Rig]:
     """Settings sending every platform to the emulator; no screenshots, no re-check due."""
-    routed = load_settings(
-        database_url=settings.database_url,
-        data_dir=settings.data_dir,
-        screenshots_dir=settings.screenshots_dir,
-        upstream_overrides=emulator.overrides,
-        screenshots=False,
-        recheck_schedule="1h",
-    )
-    yield Rig(routed, engine, emulator)
+    yield routed_rig(settings, engine, emulator)
     emulator.world.clear_failures()
 
 

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from archiver.config import Settings, load_settings
+from archiver.config import Settings
 from archiver.db.models import Event, Snapshot
 from archiver.db.session import create_session_factory, transaction
 from archiver.detect.visual import distance, same_picture
@@ -28,7 +28,8 @@ from archiver.emulator.media import jpeg_bytes, png_bytes
 from archiver.perceptual import phash
 from archiver.services.submissions import submit_post
 from archiver.storage import LocalBlobStore
-from tests.observing import Rig
+from tests.conftest import rows_of
+from tests.observing import Rig, routed_rig
 
 SEEDS = [f"x:{n}:0:{n}" for n in range(8)]
 MAX_DISTANCE = 10
@@ -91,32 +92,16 @@ def emulator() -> Iterator[EmulatorServer]:
 
 @pytest.fixture
 def rig(settings: Settings, engine: Engine, emulator: EmulatorServer) -> Iterator[Rig]:
-    routed = load_settings(
-        database_url=settings.database_url,
-        data_dir=settings.data_dir,
-        screenshots_dir=settings.screenshots_dir,
-        upstream_overrides=emulator.overrides,
-        screenshots=False,
-        recheck_schedule="1h",
-    )
-    yield Rig(routed, engine, emulator)
+    yield routed_rig(settings, engine, emulator)
     emulator.world.clear_failures()
 
 
 def _snapshots(engine: Engine, post_id: str) -> list[Snapshot]:
-    with create_session_factory(engine)() as session:
-        rows = session.scalars(
-            select(Snapshot).where(Snapshot.post_id == post_id).order_by(Snapshot.captured_at)
-        ).all()
-        session.expunge_all()
-        return list(rows)
+    return rows_of(engine, Snapshot, Snapshot.post_id == post_id, order_by=Snapshot.captured_at)
 
 
 def _events(engine: Engine, post_id: str) -> list[Event]:
-    with create_session_factory(engine)() as session:
-        rows = session.scalars(select(Event).where(Event.post_id == post_id)).all()
-        session.expunge_all()
-        return list(rows)
+    return rows_of(engine, Event, Event.post_id == post_id)
 
 
 async def _captured(rig: Rig, platform: str, handle: str) -> tuple[str, str, dict[str, Any]]:

@@ -32,7 +32,7 @@ from archiver.storage import LocalBlobStore
 from archiver.worker import Worker
 from tests import capturing
 from tests.capturing import X_TEXT, post_id_of, snapshots_of, submit_and_wait
-from tests.conftest import third_party_counts
+from tests.conftest import rows_of, third_party_counts
 from tests.service import serving, until
 from tests.test_fixity import flip_a_byte
 from tests.tsa import NAME, LocalTsa, openssl_verifies
@@ -62,12 +62,7 @@ def tsa_environment(overrides: str, authority: LocalTsa) -> dict[str, str]:
 
 def timestamp_rows(engine: Engine) -> list[SnapshotTimestamp]:
     """Every timestamp row, oldest request first (detached)."""
-    with Session(engine) as session:
-        rows = session.scalars(
-            select(SnapshotTimestamp).order_by(SnapshotTimestamp.requested_at)
-        ).all()
-        session.expunge_all()
-        return list(rows)
+    return rows_of(engine, SnapshotTimestamp, order_by=SnapshotTimestamp.requested_at)
 
 
 def stored_files(settings: Settings, row: SnapshotTimestamp) -> dict[str, bytes]:
