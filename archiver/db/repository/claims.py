@@ -7,8 +7,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, update
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.orm import Session
+
+
+def oldest_due(model: Any, *where: ColumnElement[bool], now: datetime, limit: int) -> Select[str]:
+    """The IDs of ``model``'s rows due at ``now`` (and matching ``where``), oldest due first,
+    at most ``limit``: what ``hold_due`` takes."""
+    return (
+        select(model.id)
+        .where(model.next_attempt_at <= now, *where)
+        .order_by(model.next_attempt_at, model.id)
+        .limit(limit)
+    )
 
 
 def hold_due(*, session: Session, model: Any, due: Select[str], hold_until: datetime) -> list[str]:

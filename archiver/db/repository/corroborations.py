@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archiver.db.models import CorroborationStatus, SnapshotCorroboration
-from archiver.db.repository.claims import hold_due, release_held
+from archiver.db.repository.claims import hold_due, oldest_due, release_held
 
 
 def request_corroborations(
@@ -46,12 +46,8 @@ def claim_due_corroborations(
 ) -> list[SnapshotCorroboration]:
     """Take up to ``limit`` requests to ``service`` due at ``now``, oldest due first; claiming
     holds them until ``hold_until`` (see ``claims.hold_due``)."""
-    query = (
-        select(SnapshotCorroboration.id)
-        .where(SnapshotCorroboration.next_attempt_at <= now)
-        .where(SnapshotCorroboration.service == service)
-        .order_by(SnapshotCorroboration.next_attempt_at, SnapshotCorroboration.id)
-        .limit(limit)
+    query = oldest_due(
+        SnapshotCorroboration, SnapshotCorroboration.service == service, now=now, limit=limit
     )
     ids = hold_due(session=session, model=SnapshotCorroboration, due=query, hold_until=hold_until)
     found = session.scalars(select(SnapshotCorroboration).where(SnapshotCorroboration.id.in_(ids)))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from archiver.db.models import Post, Snapshot, SnapshotTimestamp
 from archiver.db.repository.artifacts import BATCH
-from archiver.db.repository.claims import hold_due, release_held
+from archiver.db.repository.claims import hold_due, oldest_due, release_held
 from archiver.ids import new_id
 
 
@@ -105,12 +105,8 @@ def claim_due_timestamps(
 ) -> list[str]:
     """Take up to ``limit`` timestamps due from ``tsa_url`` and return their IDs, oldest due
     first; claiming holds them until ``hold_until`` (see ``claims.hold_due``)."""
-    query = (
-        select(SnapshotTimestamp.id)
-        .where(SnapshotTimestamp.next_attempt_at <= now)
-        .where(SnapshotTimestamp.tsa_url == tsa_url)
-        .order_by(SnapshotTimestamp.next_attempt_at, SnapshotTimestamp.id)
-        .limit(limit)
+    query = oldest_due(
+        SnapshotTimestamp, SnapshotTimestamp.tsa_url == tsa_url, now=now, limit=limit
     )
     return hold_due(session=session, model=SnapshotTimestamp, due=query, hold_until=hold_until)
 

@@ -15,7 +15,7 @@ from archiver.db.models import (
     Webhook,
     WebhookDelivery,
 )
-from archiver.db.repository.claims import hold_due
+from archiver.db.repository.claims import hold_due, oldest_due
 from archiver.db.repository.keyset import older_than
 
 
@@ -101,13 +101,12 @@ def claim_due_deliveries(
     Due means pending with ``next_attempt_at <= now``; claiming holds them until
     ``hold_until`` (see ``claims.hold_due``).
     """
-    query = (
-        select(WebhookDelivery.id)
-        .where(WebhookDelivery.status == DeliveryStatus.PENDING)
-        .where(WebhookDelivery.next_attempt_at <= now)
-        .where(exists().where(Webhook.id == WebhookDelivery.webhook_id, Webhook.active.is_(True)))
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(limit)
+    query = oldest_due(
+        WebhookDelivery,
+        WebhookDelivery.status == DeliveryStatus.PENDING,
+        exists().where(Webhook.id == WebhookDelivery.webhook_id, Webhook.active.is_(True)),
+        now=now,
+        limit=limit,
     )
     return hold_due(session=session, model=WebhookDelivery, due=query, hold_until=hold_until)
 
