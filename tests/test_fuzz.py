@@ -48,6 +48,10 @@ from archiver.warc import build_warc
 from tests.conftest import make_key
 from tests.test_pages import NOON, seed
 
+#: Schemathesis gives every operation's test one ID, which pytest-xdist would run once: this file
+#: runs alone, after the parallel run (see the Makefile).
+pytestmark = pytest.mark.serial
+
 #: Examples per API operation in the fuzzing phase: the whole file runs in about 15 s.
 MAX_EXAMPLES = int(os.environ.get("ARCHIVER_FUZZ_EXAMPLES", "25"))
 RANDOM = os.environ.get("ARCHIVER_FUZZ_RANDOM") == "1"
