@@ -20,7 +20,7 @@ from typing import Any, Final
 from fastapi import FastAPI
 
 from archiver import urls
-from archiver.api.schemas import Problem
+from archiver.api.schemas.common import Problem
 
 PROBLEM_JSON: Final = "application/problem+json"
 _PROBLEM_REF: Final = {"$ref": "#/components/schemas/Problem"}

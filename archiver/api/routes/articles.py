@@ -10,17 +10,17 @@ from starlette.concurrency import run_in_threadpool
 from archiver import urls
 from archiver.api.deps import KeyDep, NowDep, SessionDep, WriteSessionDep
 from archiver.api.routes.snapshots import ARTIFACT, artifact_response
-from archiver.api.schemas import (
+from archiver.api.schemas.articles import (
     ArticleList,
     ArticleOut,
     ArticlePostOut,
     ArticleSubmission,
     ArticleSummary,
-    ArtifactRef,
     AttributionOut,
     QuoteLink,
     QuoteOut,
 )
+from archiver.api.schemas.common import ArtifactRef
 from archiver.db.models import Quote
 from archiver.egress import Egress
 from archiver.errors import UnprocessableContent

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from archiver import urls
 from archiver.api.deps import SessionDep
-from archiver.api.schemas import EventList, EventOut
+from archiver.api.schemas.posts import EventList, EventOut
 from archiver.db.models import Event
 from archiver.domain import EventKind
 from archiver.errors import UnprocessableContent

@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import archiver
 from archiver import errors
-from archiver.api.schemas import Health
+from archiver.api.schemas.operations import Health
 from archiver.db.session import ping
 from archiver.services import watch
 

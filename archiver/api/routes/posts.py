@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from archiver import urls
 from archiver.api.deps import SessionDep, SubmitterDep
 from archiver.api.intake import Intake
-from archiver.api.schemas import (
+from archiver.api.schemas.posts import (
     Author,
     PostLinks,
     PostList,

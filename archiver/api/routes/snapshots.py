@@ -14,12 +14,9 @@ from fastapi.responses import JSONResponse
 from archiver import urls
 from archiver.api.deps import KeyDep, NowDep, SessionDep, WriteSessionDep
 from archiver.api.rendering import base_url
-from archiver.api.schemas import (
-    ArtifactRef,
-    Author,
-    CheckList,
-    CheckOut,
-    CheckQueued,
+from archiver.api.schemas.common import ArtifactRef
+from archiver.api.schemas.posts import Author, CheckList, CheckOut, CheckQueued
+from archiver.api.schemas.snapshots import (
     CitationOut,
     CorroborationOut,
     MediaOut,

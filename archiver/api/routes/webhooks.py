@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from archiver import urls
 from archiver.api.deps import KeyDep, NowDep, WriteSessionDep
-from archiver.api.schemas import (
+from archiver.api.schemas.webhooks import (
     WebhookCreate,
     WebhookDeliveryList,
     WebhookDeliveryOut,
