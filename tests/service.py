@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -17,9 +18,43 @@ import httpx
 
 from archiver.config import Settings
 
+#: Ports handed out per test process: a block of its own below the kernel's ephemeral range.
+PORT_BLOCK = 2000
+_handed_out = itertools.count()
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
 
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
+    """A TCP port nobody listens on right now, for a server started later.
+
+    A port the kernel picks (``bind`` to port 0) is one that any other process binding port 0
+    (an emulator, a browser, another pytest-xdist worker's service) may get before our server
+    binds it. So each test process takes ports from a block of its own (``PYTEST_XDIST_WORKER``
+    ``gwN``: block N), below the kernel's ephemeral range, in turn: no other process is handed
+    them, and one handed out is not handed out again until the block comes round.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    low = 10_000 + (int(worker) if worker.isdigit() else 0) * PORT_BLOCK
+    if low + PORT_BLOCK > _ephemeral_low():  # no room below it: let the kernel pick
+        return _kernel_port()
+    for _ in range(PORT_BLOCK):
+        port = low + next(_handed_out) % PORT_BLOCK
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # someone listens there (or it lingers): the next one
+            return port
+    return _kernel_port()
+
+
+def _kernel_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]

@@ -31,6 +31,7 @@ from archiver.errors import (
     EgressTooLarge,
 )
 from tests.canary import Canary
+from tests.service import free_port
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -480,9 +481,7 @@ async def test_a_slow_drip_cannot_outlast_the_deadline(serve: Any) -> None:
 
 async def test_reports_a_refused_connection_as_network_error() -> None:
     """A closed port behind an override is a network error."""
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
+    port = free_port()  # nobody listens there, nor will (a block of this process's own)
     settings = make_settings(
         upstream_overrides={"https://down.example.test": f"http://127.0.0.1:{port}"}
     )
