@@ -9,7 +9,7 @@ calls the fetcher, so every exchange lands in the observation, in order, and an
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -52,6 +52,18 @@ _EGRESS_KINDS: Final = (
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC (the adapters' default clock)."""
     return datetime.now(UTC)
+
+
+class ClockedAdapter:
+    """What every adapter shares: the clock its observations are timed by (``utc_now``, or a
+    test's), and a fresh record of an observation's exchanges."""
+
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+
+    def _exchanges(self, fetcher: Fetcher) -> Exchanges:
+        """The record of one observation's exchanges, made through ``fetcher``, timed now."""
+        return Exchanges(fetcher, self._clock())
 
 
 class NotJson(ValueError):

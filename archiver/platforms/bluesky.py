@@ -13,8 +13,6 @@ post. "Not found" is refined by the author's profile: taken down means suspended
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import datetime
 from typing import Final
 from urllib.parse import quote, unquote
 
@@ -28,7 +26,7 @@ from archiver.domain import (
     PostStatus,
     ScreenshotTarget,
 )
-from archiver.platforms._http import Exchanges, json_object, utc_now
+from archiver.platforms._http import ClockedAdapter, Exchanges, json_object
 from archiver.platforms._values import GoneReason
 from archiver.platforms.base import Fetcher, split_url
 from archiver.platforms.bluesky_parse import read_thread, xrpc_error
@@ -69,14 +67,11 @@ def thread_url(did: str, rkey: str) -> str:
     return f"{XRPC}/app.bsky.feed.getPostThread?uri={uri}&depth=0&parentHeight=0"
 
 
-class BlueskyAdapter:
+class BlueskyAdapter(ClockedAdapter):
     """Recognises Bluesky post URLs and AT-URIs and observes posts through the public AppView."""
 
     platform: Platform = Platform.BLUESKY
     display_name: str = "Bluesky"
-
-    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self._clock = clock
 
     def screenshot_target(self, ref: PostRef, data: PostData) -> ScreenshotTarget:
         """Bluesky's embed page, which names the post by DID and record key."""
@@ -113,7 +108,7 @@ class BlueskyAdapter:
     async def fetch(self, ref: PostRef, fetcher: Fetcher) -> Observation:
         """Observe the post; see the module docstring."""
         authority, rkey = ref.key.rsplit("/", 1)
-        calls = Exchanges(fetcher, self._clock())
+        calls = self._exchanges(fetcher)
         did = authority if authority.startswith("did:") else await _resolve(calls, authority)
         if not isinstance(did, str):
             return did

@@ -32,7 +32,14 @@ from archiver.domain import (
     PostStatus,
     ScreenshotTarget,
 )
-from archiver.platforms._http import Exchanges, NotJson, json_body, json_object, utc_now
+from archiver.platforms._http import (
+    ClockedAdapter,
+    Exchanges,
+    NotJson,
+    json_body,
+    json_object,
+    utc_now,
+)
 from archiver.platforms.base import Fetcher, ascii_host, split_url
 from archiver.platforms.mastodon_parse import (
     account_suspended,
@@ -79,7 +86,7 @@ def _other_platform(host: str) -> bool:
     return any(host == d or host.endswith(f".{d}") for d in NOT_MASTODON_DOMAINS)
 
 
-class MastodonAdapter:
+class MastodonAdapter(ClockedAdapter):
     """Recognises post URLs of Mastodon and compatible servers, on any host, and observes them
     through the host's own API. Remembers, per host, whether it speaks Mastodon's API."""
 
@@ -125,7 +132,7 @@ class MastodonAdapter:
     async def fetch(self, ref: PostRef, fetcher: Fetcher) -> Observation:
         """Observe the status on its host; see the module docstring."""
         host = ref.host or ref.key.split("/", 1)[0]
-        calls = Exchanges(fetcher, self._clock())
+        calls = self._exchanges(fetcher)
         refused = await self._check_host(calls, host)
         if refused is not None:
             return refused

@@ -25,8 +25,6 @@ over-18 interstitial) and 429 are failures, never evidence.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import datetime
 from typing import Final
 
 from archiver.domain import (
@@ -38,7 +36,12 @@ from archiver.domain import (
     PostRef,
     ScreenshotTarget,
 )
-from archiver.platforms._http import Exchanges, NotJson, json_body, json_object, utc_now
+from archiver.platforms._http import (
+    ClockedAdapter,
+    NotJson,
+    json_body,
+    json_object,
+)
 from archiver.platforms._values import GoneReason
 from archiver.platforms.base import Fetcher, split_url
 from archiver.platforms.reddit_parse import WEB, error_reason, read_listing
@@ -81,14 +84,11 @@ def listing_url(post_id: str) -> str:
     return f"{WEB}/comments/{post_id}/.json?raw_json=1&limit=1"
 
 
-class RedditAdapter:
+class RedditAdapter(ClockedAdapter):
     """Recognises Reddit submission URLs and observes submissions through ``.json``."""
 
     platform: Platform = Platform.REDDIT
     display_name: str = "Reddit"
-
-    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self._clock = clock
 
     def screenshot_target(self, ref: PostRef, data: PostData) -> ScreenshotTarget:
         """Reddit's embed page for the submission, under its subreddit when the permalink
@@ -125,7 +125,7 @@ class RedditAdapter:
 
     async def fetch(self, ref: PostRef, fetcher: Fetcher) -> Observation:
         """Observe the submission; see the module docstring."""
-        calls = Exchanges(fetcher, self._clock())
+        calls = self._exchanges(fetcher)
         exchange = await calls.get(listing_url(ref.post_id), headers=REQUEST_HEADERS)
         if isinstance(exchange, Failed):
             return exchange

@@ -16,8 +16,6 @@ neither, is not labelled HTML, or is cut short is a failure, never evidence.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import datetime
 from typing import Final
 
 from archiver.domain import (
@@ -29,7 +27,7 @@ from archiver.domain import (
     PostRef,
     ScreenshotTarget,
 )
-from archiver.platforms._http import HTML_HEADERS, Exchanges, host_of, utc_now
+from archiver.platforms._http import HTML_HEADERS, ClockedAdapter, host_of
 from archiver.platforms._values import GoneReason
 from archiver.platforms.base import Fetcher, split_url
 from archiver.platforms.html_page import is_html
@@ -52,15 +50,12 @@ def widget_url(channel: str, post_id: str) -> str:
     return f"{WEB}/{channel}/{post_id}?embed=1&mode=tme"
 
 
-class TelegramAdapter:
+class TelegramAdapter(ClockedAdapter):
     """Recognises public Telegram channel message URLs and observes them through the post
     widget."""
 
     platform: Platform = Platform.TELEGRAM
     display_name: str = "Telegram (public channels)"
-
-    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self._clock = clock
 
     def screenshot_target(self, ref: PostRef, data: PostData) -> ScreenshotTarget:
         """The post widget itself, cropped to the message."""
@@ -90,7 +85,7 @@ class TelegramAdapter:
     async def fetch(self, ref: PostRef, fetcher: Fetcher) -> Observation:
         """Observe the message; see the module docstring."""
         channel = ref.author_handle or ref.key.split("/", 1)[0]
-        calls = Exchanges(fetcher, self._clock())
+        calls = self._exchanges(fetcher)
         exchange = await calls.get(widget_url(channel, ref.post_id), headers=HTML_HEADERS)
         if isinstance(exchange, Failed):
             return exchange

@@ -18,8 +18,6 @@ page without the post while oEmbed still embeds it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import datetime
 from typing import Final
 from urllib.parse import quote, urlsplit
 
@@ -37,11 +35,11 @@ from archiver.domain import (
 from archiver.platforms._http import (
     HTML_HEADERS,
     MAX_PAGE_BYTES,
+    ClockedAdapter,
     Exchanges,
     host_of,
     json_object,
     retry_after_from,
-    utc_now,
 )
 from archiver.platforms.base import Fetcher, split_url
 from archiver.platforms.html_page import is_html, read_page
@@ -73,14 +71,11 @@ def oembed_url(code: str) -> str:
     return f"{OEMBED_URL}?url={quote(f'{WEB}/t/{code}', safe='')}"
 
 
-class ThreadsAdapter:
+class ThreadsAdapter(ClockedAdapter):
     """Recognises Threads post URLs and observes posts through their public page."""
 
     platform: Platform = Platform.THREADS
     display_name: str = "Threads"
-
-    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self._clock = clock
 
     def screenshot_target(self, ref: PostRef, data: PostData) -> ScreenshotTarget:
         """The post's ``/embed`` page, the one Threads' embed code frames."""
@@ -109,7 +104,7 @@ class ThreadsAdapter:
 
     async def fetch(self, ref: PostRef, fetcher: Fetcher) -> Observation:
         """Observe the post; see the module docstring."""
-        calls = Exchanges(fetcher, self._clock())
+        calls = self._exchanges(fetcher)
         page = await calls.get(ref.canonical_url, headers=HTML_HEADERS, max_bytes=MAX_PAGE_BYTES)
         if isinstance(page, Failed):
             return page

@@ -24,8 +24,6 @@ kept as the page: a generic page cannot be told from its wall.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import datetime
 from typing import Final
 
 from archiver.domain import (
@@ -41,10 +39,10 @@ from archiver.domain import (
 )
 from archiver.platforms._http import (
     MAX_PAGE_BYTES,
+    ClockedAdapter,
     Exchanges,
     host_of,
     json_object,
-    utc_now,
 )
 from archiver.platforms.base import Fetcher
 from archiver.platforms.html_decode import decode_html
@@ -75,14 +73,11 @@ def refusal(url: str) -> str | None:
     return found.reason if isinstance(found, Refused) else None
 
 
-class WebAdapter:
+class WebAdapter(ClockedAdapter):
     """Takes any public web page and observes it through its HTML and oEmbed."""
 
     platform: Platform = Platform.WEB
     display_name: str = "any web page (oEmbed/OpenGraph)"
-
-    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self._clock = clock
 
     def screenshot_target(self, ref: PostRef, data: PostData) -> ScreenshotTarget:
         """The page itself, whole (the screenshot code caps its size)."""
@@ -109,7 +104,7 @@ class WebAdapter:
 
     async def fetch(self, ref: PostRef, fetcher: Fetcher) -> Observation:
         """Observe the page; see the module docstring."""
-        calls = Exchanges(fetcher, self._clock())
+        calls = self._exchanges(fetcher)
         answer = await calls.get(ref.canonical_url, headers=PAGE_HEADERS, max_bytes=MAX_PAGE_BYTES)
         if isinstance(answer, Failed):
             return answer

@@ -17,9 +17,7 @@ instead; if that fails too, the first failure stands.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import Final
 
 from archiver.domain import (
@@ -33,7 +31,7 @@ from archiver.domain import (
     PostStatus,
     ScreenshotTarget,
 )
-from archiver.platforms._http import Exchanges, json_object, utc_now
+from archiver.platforms._http import ClockedAdapter, Exchanges, json_object
 from archiver.platforms._values import GoneReason
 from archiver.platforms.base import Fetcher, split_url
 from archiver.platforms.x_parse import read_oembed, read_tweet
@@ -81,14 +79,11 @@ def oembed_url(post_id: str) -> str:
     return f"{OEMBED_URL}?url=https://twitter.com/i/status/{post_id}&omit_script=1&dnt=true"
 
 
-class XAdapter:
+class XAdapter(ClockedAdapter):
     """Recognises X (Twitter) post URLs and observes posts through the syndication endpoint."""
 
     platform: Platform = Platform.X
     display_name: str = "X (Twitter)"
-
-    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self._clock = clock
 
     def screenshot_target(self, ref: PostRef, data: PostData) -> ScreenshotTarget:
         """X's embed page (x.com shows logged-out browsers a login wall)."""
@@ -119,7 +114,7 @@ class XAdapter:
 
     async def fetch(self, ref: PostRef, fetcher: Fetcher) -> Observation:
         """Observe the post: syndication first, its newest version if edited, oEmbed on failure."""
-        calls = Exchanges(fetcher, self._clock())
+        calls = self._exchanges(fetcher)
         first = await _syndication(calls, ref.post_id)
         if isinstance(first, Failed):
             return await _oembed_fallback(calls, ref.post_id, first)

@@ -19,9 +19,7 @@ response (a consent wall), a sign-in demand that is not about privacy (the bot c
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import Any, Final
 from urllib.parse import parse_qs, quote
 
@@ -39,10 +37,10 @@ from archiver.domain import (
 from archiver.platforms._http import (
     HTML_HEADERS,
     MAX_PAGE_BYTES,
+    ClockedAdapter,
     Exchanges,
     host_of,
     json_object,
-    utc_now,
 )
 from archiver.platforms.base import Fetcher, split_url
 from archiver.platforms.html_page import Page, is_html, read_page
@@ -88,14 +86,11 @@ def _video_id(host: str, path: str, query: str) -> str | None:
     return found["id"]
 
 
-class YouTubeAdapter:
+class YouTubeAdapter(ClockedAdapter):
     """Recognises YouTube video URLs and observes videos through the watch page and oEmbed."""
 
     platform: Platform = Platform.YOUTUBE
     display_name: str = "YouTube"
-
-    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self._clock = clock
 
     def screenshot_target(self, ref: PostRef, data: PostData) -> ScreenshotTarget:
         """The embed player page, which shows the title, channel and thumbnail logged out."""
@@ -121,7 +116,7 @@ class YouTubeAdapter:
 
     async def fetch(self, ref: PostRef, fetcher: Fetcher) -> Observation:
         """Observe the video; see the module docstring."""
-        calls = Exchanges(fetcher, self._clock())
+        calls = self._exchanges(fetcher)
         page = await calls.get(ref.canonical_url, headers=HTML_HEADERS, max_bytes=MAX_PAGE_BYTES)
         if isinstance(page, Failed):
             return page
